@@ -1,0 +1,23 @@
+"""divergences: exact and dual distances between distributions for generative models.
+
+Every function takes NumPy, CuPy or PyTorch arrays (any array API library) and
+returns its result in the caller's namespace, dtype and device.
+"""
+
+from ._results import TransportResult
+from .duality import c_transform
+from .duality import dual_value
+from .duality import kantorovich_rubinstein
+from .duality import lipschitz_constant
+from .exact import solve
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "TransportResult",
+    "c_transform",
+    "dual_value",
+    "kantorovich_rubinstein",
+    "lipschitz_constant",
+    "solve",
+]

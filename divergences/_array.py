@@ -1,0 +1,105 @@
+"""Namespace, device and dtype helpers.
+
+The only module allowed to know which array library it is talking to: everything
+else is written against the array API namespace returned by :func:`namespace`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+Array = Any
+Namespace = Any
+
+
+def is_array(x: object) -> bool:
+    """True for an array of any array API library (NumPy, CuPy, torch, ...)."""
+    return array_api_compat.is_array_api_obj(x) and not isinstance(x, (bool, int, float, complex))
+
+
+def namespace(*xs: object) -> Namespace:
+    """The array API namespace shared by the arrays among ``xs``.
+
+    ``None``, Python scalars and sequences are ignored; with no array at all the
+    NumPy namespace is returned, so plain lists work as input.
+    """
+    arrays = [x for x in xs if is_array(x)]
+    if not arrays:
+        return np_namespace()
+    try:
+        return array_api_compat.array_namespace(*arrays)
+    except TypeError:
+        kinds = sorted({type(x).__module__.split(".")[0] for x in arrays})
+        raise TypeError(
+            f"the arguments mix array libraries ({', '.join(kinds)}); pass arrays of one library"
+        ) from None
+
+
+def np_namespace() -> Namespace:
+    """The array API namespace of NumPy (for code run at the NumPy boundary)."""
+    return array_api_compat.array_namespace(np.empty(0))
+
+
+def device(x: Array) -> Any:
+    return array_api_compat.device(x)
+
+
+def is_torch(xp: Namespace) -> bool:
+    return array_api_compat.is_torch_namespace(xp)
+
+
+def to_numpy(x: Array, dtype: Any = np.float64) -> np.ndarray:
+    """``x`` as a host NumPy array, detached from any autograd graph.
+
+    May share memory with ``x``: callers read it and never write to it.
+    """
+    if array_api_compat.is_torch_array(x):
+        return np.asarray(x.detach().cpu().numpy(), dtype=dtype)
+    if array_api_compat.is_cupy_array(x):
+        return np.asarray(x.get(), dtype=dtype)
+    if array_api_compat.is_numpy_array(x):
+        return np.asarray(x, dtype=dtype)
+    return np.asarray(np.from_dlpack(x), dtype=dtype)
+
+
+def from_numpy(arr: np.ndarray, like: Array, xp: Namespace) -> Array:
+    """``arr`` in the namespace, dtype and device of ``like`` (a constant: no graph)."""
+    return xp.asarray(np.ascontiguousarray(arr), dtype=like.dtype, device=device(like))
+
+
+def constant(x: Array, xp: Namespace) -> Array:
+    """``x`` cut out of the autograd graph (the stop-gradient of the envelope trick)."""
+    if is_torch(xp):
+        return x.detach()
+    return x
+
+
+def result_dtype(xp: Namespace, *xs: Array) -> Any:
+    """Floating dtype of a computation on ``xs``: their promoted real floating type,
+    float64 when all are integer (float64 is the reference precision)."""
+    floats = [x.dtype for x in xs if x is not None and xp.isdtype(x.dtype, "real floating")]
+    if not floats:
+        return xp.float64
+    return xp.result_type(*floats)
+
+
+def default_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """All randomness goes through one NumPy generator built from ``seed``."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def psd_sqrt(C: Array, xp: Namespace) -> Array:
+    """Square root of symmetric positive semi-definite matrices (batched).
+
+    Negative eigenvalues from round-off are clipped to 0, so singular and
+    numerically indefinite covariances are accepted.
+    """
+    C = (C + xp.matrix_transpose(C)) / 2
+    w, V = xp.linalg.eigh(C)
+    w = xp.sqrt(xp.clip(w, 0.0, None))
+    return (V * w[..., None, :]) @ xp.matrix_transpose(V)

@@ -1,0 +1,147 @@
+"""Every input check of the library.
+
+Each function raises ``TypeError``/``ValueError`` naming the offending argument and
+what was expected; none returns a silently repaired value except where the caller
+asked for it (``normalize=True``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._array import Array, Namespace, is_array, namespace, result_dtype
+
+
+def as_array(x: object, name: str, xp: Namespace) -> Array:
+    """``x`` as an array of ``xp`` with a real dtype (lists and scalars accepted)."""
+    if x is None:
+        raise TypeError(f"{name} must be an array, got None")
+    if not is_array(x):
+        try:
+            x = np.asarray(x)
+        except Exception as err:  # ragged lists and other non-numeric input
+            raise TypeError(f"{name} must be an array of real numbers: {err}") from None
+        if x.dtype == object or not (
+            np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.bool_)
+        ):
+            raise TypeError(f"{name} must be an array of real numbers, got dtype {x.dtype}")
+        x = xp.asarray(x)
+    elif namespace(x) is not xp:
+        raise TypeError(
+            f"{name} is a {type(x).__module__}.{type(x).__name__} while the other "
+            "arguments belong to another array library; pass arrays of one library"
+        )
+    if xp.isdtype(x.dtype, "complex floating") or xp.isdtype(x.dtype, "bool"):
+        raise TypeError(f"{name} must have a real dtype, got {x.dtype}")
+    return x
+
+
+def as_float(x: Array, xp: Namespace, dtype: Any) -> Array:
+    return x if x.dtype == dtype else xp.astype(x, dtype)
+
+
+def check_finite(x: Array, name: str, xp: Namespace) -> None:
+    if not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(f"{name} contains NaN or infinite values")
+
+
+def check_ndim(x: Array, name: str, ndims: tuple[int, ...]) -> None:
+    if x.ndim not in ndims:
+        expected = " or ".join(f"{d}-D" for d in ndims)
+        raise ValueError(f"{name} must be {expected}, got shape {tuple(x.shape)}")
+
+
+def check_nonempty(x: Array, name: str) -> None:
+    if math.prod(x.shape) == 0:
+        raise ValueError(f"{name} is empty: a measure needs at least one point")
+
+
+def check_p(p: float) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
+        raise TypeError(f"p must be a real number >= 1, got {p!r}")
+    if not (math.isfinite(p) and p >= 1):
+        raise ValueError(f"p must be a finite number >= 1, got {p!r}")
+    return float(p)
+
+
+def check_positive_int(k: object, name: str) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer, got {k!r}")
+    if k < 1:
+        raise ValueError(f"{name} must be a positive integer, got {k!r}")
+    return int(k)
+
+
+def weights(w: object, name: str, n: int, xp: Namespace, dtype: Any, dev: Any) -> Array:
+    """Nonnegative finite weights of length ``n`` (uniform when ``w`` is None).
+
+    Only the last axis is checked against ``n``; leading axes are batch axes.
+    """
+    if w is None:
+        return xp.full((n,), 1.0 / n, dtype=dtype, device=dev)
+    w = as_float(as_array(w, name, xp), xp, dtype)
+    if w.ndim == 0 or w.shape[-1] != n:
+        raise ValueError(f"{name} must have {n} entries along its last axis (one per point), got shape {tuple(w.shape)}")
+    check_finite(w, name, xp)
+    if bool(xp.any(w < 0)):
+        raise ValueError(f"{name} has negative entries: weights must be >= 0")
+    if bool(xp.any(xp.sum(w, axis=-1) <= 0)):
+        raise ValueError(f"{name} sums to 0: a measure needs positive total mass")
+    return w
+
+
+def balanced(a: Array, b: Array, xp: Namespace, normalize: bool) -> tuple[Array, Array]:
+    """``a`` and ``b`` of equal total mass: checked, or rescaled to 1 on request.
+
+    Masses agree when they differ by at most ``sqrt(eps)`` relative, eps the dtype's
+    machine epsilon (1.5e-8 in float64, 3.5e-4 in float32).
+    """
+    sa, sb = xp.sum(a, axis=-1, keepdims=True), xp.sum(b, axis=-1, keepdims=True)
+    if normalize:
+        return a / sa, b / sb
+    rtol = math.sqrt(xp.finfo(a.dtype).eps)
+    if bool(xp.any(xp.abs(sa - sb) > rtol * xp.maximum(sa, sb))):
+        raise ValueError(
+            f"a and b have different total masses ({_first(sa)} and {_first(sb)}); "
+            "pass normalize=True to rescale both to probability vectors"
+        )
+    return a, b
+
+
+def _first(s: Array) -> float:
+    return float(s.reshape(-1)[0]) if hasattr(s, "reshape") else float(s)
+
+
+def cost_matrix(M: object, xp: Namespace) -> Array:
+    """A finite 2-D cost with at least one row and one column, in a float dtype."""
+    M = as_array(M, "M", xp)
+    check_ndim(M, "M", (2,))
+    check_nonempty(M, "M")
+    M = as_float(M, xp, result_dtype(xp, M))
+    check_finite(M, "M", xp)
+    return M
+
+
+def points(x: object, name: str, xp: Namespace) -> Array:
+    """A finite point cloud of shape (n,) or (n, d), n >= 1."""
+    x = as_array(x, name, xp)
+    check_ndim(x, name, (1, 2))
+    check_nonempty(x, name)
+    check_finite(x, name, xp)
+    return x
+
+
+def same_dimension(x: Array, y: Array) -> None:
+    dx = 1 if x.ndim == 1 else x.shape[1]
+    dy = 1 if y.ndim == 1 else y.shape[1]
+    if dx != dy:
+        raise ValueError(f"x and y must live in the same dimension, got d = {dx} and d = {dy}")
+
+
+def choice(value: object, name: str, options: tuple[str, ...]) -> str:
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    return value  # type: ignore[return-value]
