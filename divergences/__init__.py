@@ -10,6 +10,10 @@ from .duality import dual_value
 from .duality import kantorovich_rubinstein
 from .duality import lipschitz_constant
 from .exact import solve
+from .one_d import wasserstein_1d
+from .sliced import max_sliced_wasserstein
+from .sliced import sliced_wasserstein
+from .wasserstein import wasserstein
 
 __version__ = "0.1.0"
 
@@ -19,5 +23,9 @@ __all__ = [
     "dual_value",
     "kantorovich_rubinstein",
     "lipschitz_constant",
+    "max_sliced_wasserstein",
+    "sliced_wasserstein",
     "solve",
+    "wasserstein",
+    "wasserstein_1d",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._array import Array, Namespace, is_array, namespace, result_dtype
+from ._array import Array, Namespace, device, is_array, namespace, result_dtype
 
 
 def as_array(x: object, name: str, xp: Namespace) -> Array:
@@ -145,3 +145,21 @@ def choice(value: object, name: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value  # type: ignore[return-value]
+
+
+def point_measures(x: object, y: object, a: object, b: object, xp: Namespace, normalize: bool):
+    """Two empirical measures in R^d: points as (n, d) and (m, d) arrays of one float
+    dtype, and their weights (``None`` for both when uniform and not normalised)."""
+    x, y = points(x, "x", xp), points(y, "y", xp)
+    same_dimension(x, y)
+    dtype = result_dtype(xp, x, y)
+    x = as_float(x[:, None] if x.ndim == 1 else x, xp, dtype)
+    y = as_float(y[:, None] if y.ndim == 1 else y, xp, dtype)
+    if a is None and b is None and not normalize:
+        return x, y, None, None
+    a = weights(a, "a", x.shape[0], xp, dtype, device(x))
+    b = weights(b, "b", y.shape[0], xp, dtype, device(x))
+    check_ndim(a, "a", (1,))
+    check_ndim(b, "b", (1,))
+    a, b = balanced(a, b, xp, normalize)
+    return x, y, a, b

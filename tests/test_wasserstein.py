@@ -1,0 +1,161 @@
+"""wasserstein and wasserstein_1d: the closed form against the LP, metric axioms,
+equivariances, backends and gradients."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from divergences import solve, wasserstein, wasserstein_1d
+from divergences.testing import measures, weights
+
+P_VALUES = st.sampled_from([1.0, 1.5, 2.0, 3.0])
+
+
+def _lp_wasserstein(x, y, a, b, p):
+    x, y = x.reshape(len(x), -1), y.reshape(len(y), -1)
+    M = np.linalg.norm(x[:, None] - y[None], axis=-1) ** p
+    return float(solve(M, a, b, method="lp").value) ** (1 / p)
+
+
+@given(measures(d=1), measures(d=1), P_VALUES)
+def test_closed_form_equals_lp(mu, nu, p):
+    (x, a), (y, b) = mu, nu
+    expected = _lp_wasserstein(x, y, a, b, p)
+    assert float(wasserstein_1d(x[:, 0], y[:, 0], a, b, p=p)) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    assert float(wasserstein(x, y, a, b, p=p)) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+@given(measures(max_d=3), measures(max_d=3), P_VALUES)
+def test_network_simplex_equals_lp(mu, nu, p):
+    (x, a), (y, b) = mu, nu
+    if x.shape[1] != y.shape[1]:
+        y = np.resize(y, (len(y), x.shape[1]))
+    expected = _lp_wasserstein(x, y, a, b, p)
+    assert float(wasserstein(x, y, a, b, p=p, method="network_simplex")) == pytest.approx(
+        expected, rel=1e-9, abs=1e-9)
+
+
+@given(st.data(), st.integers(1, 3), P_VALUES)
+def test_metric_axioms(data, d, p):
+    mu, nu, rho = (data.draw(measures(d=d, max_n=7)) for _ in range(3))
+    w = lambda s, t: float(wasserstein(s[0], t[0], s[1], t[1], p=p))
+    assert w(mu, nu) == pytest.approx(w(nu, mu), rel=1e-9, abs=1e-12)
+    assert w(mu, mu) == pytest.approx(0.0, abs=1e-9)
+    assert w(mu, rho) <= w(mu, nu) + w(nu, rho) + 1e-9
+
+
+@given(measures(max_n=8), measures(max_n=8), st.floats(-5, 5), st.floats(0.1, 10))
+def test_translation_and_scaling(mu, nu, shift, scale):
+    (x, a), (y, b) = mu, nu
+    y = np.resize(y, (len(y), x.shape[1]))
+    base = float(wasserstein(x, y, a, b, p=2))
+    moved = float(wasserstein(x + shift, y + shift, a, b, p=2))
+    scaled = float(wasserstein(scale * x, scale * y, a, b, p=2))
+    assert moved == pytest.approx(base, rel=1e-6, abs=1e-6)
+    assert scaled == pytest.approx(scale * base, rel=1e-6, abs=1e-9)
+
+
+@given(measures(max_n=8), measures(max_n=8))
+def test_w1_below_w2_below_w3(mu, nu):
+    (x, a), (y, b) = mu, nu
+    y = np.resize(y, (len(y), x.shape[1]))
+    w1, w2, w3 = (float(wasserstein(x, y, a, b, p=p)) for p in (1, 2, 3))
+    assert w1 <= w2 + 1e-9 and w2 <= w3 + 1e-9
+
+
+def test_translation_of_a_measure_costs_the_shift():
+    x = np.random.default_rng(0).normal(size=(30, 2))
+    for p in (1, 2, 3):
+        assert float(wasserstein(x, x + [3.0, 4.0], p=p)) == pytest.approx(5.0)
+
+
+@given(st.integers(1, 4), st.integers(1, 30), st.integers(1, 30), st.data())
+def test_batched_1d_matches_each_entry(batch, n, m, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    u, v = rng.normal(size=(batch, n)), rng.normal(size=m)
+    uw = data.draw(weights(n))
+    out = wasserstein_1d(u, v, uw, p=2, normalize=True)
+    assert out.shape == (batch,)
+    for k in range(batch):
+        assert out[k] == pytest.approx(float(wasserstein_1d(u[k], v, uw, p=2, normalize=True)), rel=1e-12)
+
+
+def test_1d_fast_path_agrees_with_weighted_path(rng):
+    u, v = rng.normal(size=50), rng.normal(size=50)
+    w = np.full(50, 0.02)
+    for p in (1, 2, 2.5):
+        assert float(wasserstein_1d(u, v, p=p)) == pytest.approx(float(wasserstein_1d(u, v, w, w, p=p)), rel=1e-12)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_backends_keep_namespace_dtype_device(xp, rng, p):
+    x, y = rng.normal(size=(9, 2)), rng.normal(size=(7, 2))
+    a = rng.random(9)
+    a /= a.sum()
+    u, v = x[:, 0], y[:, 0]
+    for dtype, tol in ((xp.float64, 1e-12), (xp.float32, 1e-5)):
+        w = wasserstein(xp.asarray(x, dtype), xp.asarray(y, dtype), xp.asarray(a, dtype), p=p, normalize=True)
+        w1d = wasserstein_1d(xp.asarray(u, dtype), xp.asarray(v, dtype), xp.asarray(a, dtype), p=p, normalize=True)
+        for out, ref in ((w, wasserstein(x, y, a, p=p, normalize=True)),
+                         (w1d, wasserstein_1d(u, v, a, p=p, normalize=True))):
+            assert xp.owns(out) and out.dtype == dtype and out.shape == ()
+            assert float(xp.to_numpy(out)) == pytest.approx(float(ref), rel=tol)
+    batched = wasserstein_1d(xp.asarray(rng.normal(size=(3, 9))), xp.asarray(v))
+    assert xp.owns(batched) and batched.shape == (3,)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_torch_gradients_match_finite_differences(rng, p):
+    torch = pytest.importorskip("torch")
+    x0, y0, a0 = rng.normal(size=(6, 2)), rng.normal(size=(5, 2)), rng.random(6) + 0.2
+    a0 /= a0.sum()
+    for d in (2, 1):  # network simplex in 2-D, closed form in 1-D
+        xs, ys = x0[:, :d].squeeze(), y0[:, :d].squeeze()
+        x = torch.tensor(xs, requires_grad=True)
+        a = torch.tensor(a0, requires_grad=True)
+        wasserstein(x, torch.tensor(ys), a, p=p).backward()
+        h = 1e-6
+        for idx in np.ndindex(xs.shape):
+            e = np.zeros_like(xs)
+            e[idx] = h
+            fd = (float(wasserstein(xs + e, ys, a0, p=p)) - float(wasserstein(xs - e, ys, a0, p=p))) / (2 * h)
+            assert x.grad.numpy()[idx] == pytest.approx(fd, rel=1e-4, abs=1e-6)
+        da = np.eye(6)[0] - np.eye(6)[2]
+        fd = (float(wasserstein(xs, ys, a0 + h * da, p=p)) - float(wasserstein(xs, ys, a0 - h * da, p=p))) / (2 * h)
+        assert a.grad.numpy() @ da == pytest.approx(fd, rel=1e-4, abs=1e-6)
+
+
+def test_gradient_is_finite_at_zero_distance():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([[0.0, 1.0], [2.0, 3.0]], dtype=torch.float64, requires_grad=True)
+    for p in (1, 2, 3):
+        (g,) = torch.autograd.grad(wasserstein(x, x.detach(), p=p), x)
+        assert torch.all(torch.isfinite(g))
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (lambda: wasserstein([[0.0, 1.0]], [[0.0, 1.0, 2.0]]), ValueError, "same dimension"),
+        (lambda: wasserstein([0.0, 1.0], [0.0], p=0.5), ValueError, "p must be a finite number >= 1"),
+        (lambda: wasserstein([0.0, np.nan], [0.0]), ValueError, "x contains NaN"),
+        (lambda: wasserstein([0.0], [np.inf]), ValueError, "y contains NaN or infinite"),
+        (lambda: wasserstein([], [0.0]), ValueError, "x is empty"),
+        (lambda: wasserstein([0.0, 1.0], [0.0], a=[-1.0, 2.0]), ValueError, "a has negative"),
+        (lambda: wasserstein([0.0, 1.0], [0.0], a=[1.0, 2.0]), ValueError, "total masses"),
+        (lambda: wasserstein([[0.0, 1.0]], [[0.0, 1.0]], method="1d"), ValueError, "one-dimensional"),
+        (lambda: wasserstein(np.zeros((1, 1, 1)), [0.0]), ValueError, "x must be 1-D or 2-D"),
+        (lambda: wasserstein_1d([0.0, 1.0], [0.0], [0.5], [1.0]), ValueError, "u_weights must have 2 entries"),
+        (lambda: wasserstein_1d([0.0, 1.0], [0.0], [0.5, -0.5]), ValueError, "u_weights has negative"),
+        (lambda: wasserstein_1d([0.0, 1.0], [0.0], [0.5, 0.6], [1.0]), ValueError, "total masses"),
+        (lambda: wasserstein_1d([0.0, np.nan], [0.0]), ValueError, "u contains NaN"),
+        (lambda: wasserstein_1d(0.0, [0.0]), ValueError, "u must have at least one axis"),
+        (lambda: wasserstein_1d(np.zeros((2, 3)), np.zeros((3, 3))), ValueError, "do not broadcast"),
+        (lambda: wasserstein_1d([0.0], [1.0], p=np.inf), ValueError, "p must be a finite"),
+        (lambda: wasserstein_1d([0.0], [1.0], p="2"), TypeError, "p must be a real number"),
+    ],
+)
+def test_bad_input_is_rejected(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
