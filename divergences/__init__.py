@@ -10,6 +10,7 @@ from .duality import dual_value
 from .duality import kantorovich_rubinstein
 from .duality import lipschitz_constant
 from .exact import solve
+from .gaussian import gaussian_wasserstein
 from .one_d import wasserstein_1d
 from .sliced import max_sliced_wasserstein
 from .sliced import sliced_wasserstein
@@ -21,6 +22,7 @@ __all__ = [
     "TransportResult",
     "c_transform",
     "dual_value",
+    "gaussian_wasserstein",
     "kantorovich_rubinstein",
     "lipschitz_constant",
     "max_sliced_wasserstein",

@@ -94,12 +94,17 @@ def default_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
 
 
 def psd_sqrt(C: Array, xp: Namespace) -> Array:
-    """Square root of symmetric positive semi-definite matrices (batched).
+    """Square root of symmetric positive semi-definite matrices (batched), by ``eigh``.
 
-    Negative eigenvalues from round-off are clipped to 0, so singular and
-    numerically indefinite covariances are accepted.
+    Eigenvalues at most ``d * eps`` times the largest are set to 0: ``eigh`` cannot
+    tell them from round-off (its absolute error is of that size), and their square
+    roots, of order ``sqrt(eps)``, would otherwise cost half the digits on exactly
+    singular matrices. The square root is masked, so its gradient is 0, not inf,
+    at the eigenvalues set to 0.
     """
-    C = (C + xp.matrix_transpose(C)) / 2
     w, V = xp.linalg.eigh(C)
-    w = xp.sqrt(xp.clip(w, 0.0, None))
-    return (V * w[..., None, :]) @ xp.matrix_transpose(V)
+    d = C.shape[-1]
+    floor = d * xp.finfo(C.dtype).eps * xp.max(xp.abs(constant(w, xp)), axis=-1, keepdims=True)
+    keep = w > floor
+    root = xp.where(keep, xp.sqrt(xp.where(keep, w, xp.ones_like(w))), xp.zeros_like(w))
+    return (V * root[..., None, :]) @ xp.matrix_transpose(V)
