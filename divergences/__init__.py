@@ -9,6 +9,7 @@ from .duality import c_transform
 from .duality import dual_value
 from .duality import kantorovich_rubinstein
 from .duality import lipschitz_constant
+from .entropic import sinkhorn
 from .exact import solve
 from .gaussian import gaussian_wasserstein
 from .one_d import wasserstein_1d
@@ -26,6 +27,7 @@ __all__ = [
     "kantorovich_rubinstein",
     "lipschitz_constant",
     "max_sliced_wasserstein",
+    "sinkhorn",
     "sliced_wasserstein",
     "solve",
     "wasserstein",

@@ -22,19 +22,34 @@ class TransportResult:
         The transport plan P, with ``P 1 = a`` and ``P^T 1 = b``.
     f, g : arrays (n,), (m,)
         Dual potentials, feasible: ``f_i + g_j <= M_ij``.
-    gap : float
+    gap : float or None
         Primal minus dual value, ``<M, P> - (<a, f> + <b, g>)``, >= 0; zero (to
-        round-off) certifies optimality.
+        round-off) certifies optimality. ``None`` for entropic solvers, whose plan
+        solves another problem.
     method : str
         The solver that produced the result.
     converged : bool
-        Whether the solver reported an optimal solution.
+        Whether the solver reported an optimal solution (exact solvers) or reached
+        its tolerance (iterative solvers).
+    entropic_value : array (0-D) or None
+        Entropic solvers: the regularised objective
+        ``OT_eps = <M, P> + eps KL(P | a b^T)`` (plus the marginal penalties when
+        unbalanced), evaluated by its dual at the final potentials; gradients by
+        the envelope theorem (d/dM = P, d/da = f, d/db = g).
+    marginal_error : float
+        Iterative solvers: the larger L1 violation of the two marginal conditions
+        at the returned plan; 0 for exact solvers.
+    n_iter : int
+        Iterative solvers: iterations used; 0 for exact solvers.
     """
 
     value: Array
     plan: Array
     f: Array
     g: Array
-    gap: float
+    gap: float | None
     method: str
     converged: bool
+    entropic_value: Array | None = None
+    marginal_error: float = 0.0
+    n_iter: int = 0

@@ -167,3 +167,30 @@ def point_measures(x: object, y: object, a: object, b: object, xp: Namespace, no
     check_ndim(b, "b", (1,))
     a, b = balanced(a, b, xp, normalize)
     return x, y, a, b
+
+
+def positive_number(x: object, name: str, *, allow_inf: bool = False) -> float:
+    """A real number > 0 (finite unless ``allow_inf``)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive number, got {x!r}")
+    x = float(x)
+    if not (x > 0) or (math.isinf(x) and not allow_inf):
+        raise ValueError(f"{name} must be a {'positive' if allow_inf else 'finite positive'} number, got {x!r}")
+    return x
+
+
+def fraction(x: object, name: str) -> float:
+    """A real number strictly between 0 and 1."""
+    x = positive_number(x, name)
+    if x >= 1:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {x!r}")
+    return x
+
+
+def positive_int_or_zero(k: object, name: str) -> int:
+    """A nonnegative integer."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"{name} must be a nonnegative integer, got {k!r}")
+    if k < 0:
+        raise ValueError(f"{name} must be a nonnegative integer, got {k!r}")
+    return int(k)

@@ -1,0 +1,143 @@
+"""Sinkhorn on a dense cost in the kernel domain, with absorption.
+
+State: absorbed potentials (f0, g0), the stabilised kernel
+K_ij = a_i b_j exp((f0_i + g0_j - M_ij) / eps) and x = log v. One Sinkhorn
+iteration is the map
+
+    u = (a_eff / K e^x)^tau,    T(x) = tau (log b_eff - log(u K)),
+
+two matrix-vector products and no exp over the matrix: ten to twenty times
+cheaper than a log-domain step. The potentials are f = f0 + eps log u and
+g = g0 + eps x, and the plan is diag(u) K diag(e^x). Whenever the scalings leave a
+safe range, or eps changes, they are absorbed into (f0, g0) and K is rebuilt from
+one exact log-domain half-step, after which every row of K sums to its target
+mass, so no row underflows (Schmitzer, arXiv 1610.06519, Sec. 4).
+
+Unbalanced problems (KL marginal penalties of weight rho) change only the exponent
+tau = rho / (rho + eps) and the targets a_eff = a exp(-f0 / rho),
+b_eff = b exp(-g0 / rho) (Sejourne et al., arXiv 1910.12958, Sec. 3).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .._array import Array, Namespace, logsumexp, safe_log
+
+# Scalings are absorbed once |log u| or |log v| exceeds this share of log(max float).
+_ABSORB_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated dense entropic problem (arrays of one namespace, dtype, device)."""
+
+    M: Array
+    a: Array
+    b: Array
+    rho: float | None  # None: balanced
+    xp: Namespace
+
+    def tau(self, eps: float) -> float:
+        return 1.0 if self.rho is None else self.rho / (self.rho + eps)
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """Absorbed potentials and the kernel they stabilise, at one eps."""
+
+    f0: Array
+    g0: Array
+    K: Array
+    a_eff: Array
+    b_eff: Array
+    eps: float
+    tau: float
+
+
+@dataclass(frozen=True)
+class Step:
+    """One evaluation of the Sinkhorn map at x = log v."""
+
+    x: Array
+    u: Array
+    Tx: Array
+    error: Array  # marginal error of the pair (u, e^x), a 0-D array
+
+
+def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
+    """Absorb ``g`` at ``eps``: one exact log-domain f-update, then the kernel.
+
+    S_ij = log b_j + (g_j - M_ij)/eps; f_i = -tau eps LSE_j S_ij; and
+    K_ij = a_i b_j exp((f_i + g_j - M_ij)/eps) = a_i exp(f_i/eps + S_ij), built from
+    the exponentials of the LSE itself (one exp pass over M).
+    """
+    xp, tau = pb.xp, pb.tau(eps)
+    S = (g[None, :] - pb.M) / eps + safe_log(pb.b, xp)[None, :]
+    smax = xp.max(S, axis=1)
+    E = xp.exp(S - smax[:, None])
+    lse = smax + xp.log(xp.sum(E, axis=1))
+    f = -tau * eps * lse
+    K = E * (pb.a * xp.exp(f / eps + smax))[:, None]
+    a_eff, b_eff = pb.a, pb.b
+    if pb.rho is not None:
+        a_eff, b_eff = pb.a * xp.exp(-f / pb.rho), pb.b * xp.exp(-g / pb.rho)
+    return Kernel(f, g, K, a_eff, b_eff, eps, tau)
+
+
+def step(kn: Kernel, x: Array, pb: Problem) -> Step:
+    """The Sinkhorn map at x, with the marginal error of the pair it starts from.
+
+    The row condition holds exactly after the u-update, so the error is the column
+    violation |e^x (u K) - b_eff e^(-eps x / rho)|_1 (the balanced case: rho = inf),
+    read off the product computed for T(x) anyway.
+    """
+    xp = pb.xp
+    v = xp.exp(x)
+    u = _ratio(kn.a_eff, kn.K @ v, xp) ** kn.tau
+    uK = u @ kn.K
+    target = kn.b_eff if pb.rho is None else kn.b_eff * xp.exp(-kn.eps * x / pb.rho)
+    error = xp.sum(xp.abs(v * uK - target))
+    return Step(x, u, kn.tau * xp.log(_ratio(kn.b_eff, uK, xp)), error)
+
+
+def _ratio(w: Array, Kv: Array, xp: Namespace) -> Array:
+    """w / Kv, and 1 where w = 0: zero-weight points keep their scaling (their rows
+    and columns of K are zero, so the scaling never reaches the plan)."""
+    positive = w > 0
+    return xp.where(positive, w / xp.where(positive, Kv, xp.ones_like(Kv)), xp.ones_like(w))
+
+
+def scaling_limit(dtype, xp: Namespace) -> float:
+    """Largest |log u|, |log v| kept before absorbing them into the potentials."""
+    return _ABSORB_SHARE * math.log(xp.finfo(dtype).max)
+
+
+def needs_absorption(kn: Kernel, s: Step, xp: Namespace) -> bool:
+    limit = scaling_limit(kn.K.dtype, xp)
+    worst = xp.maximum(xp.max(xp.abs(s.x)), xp.max(xp.abs(xp.log(s.u))))
+    return not bool(worst <= limit)  # NaN counts as out of range
+
+
+def potentials(kn: Kernel, s: Step, pb: Problem) -> tuple[Array, Array]:
+    """(f, g) of the step; on zero-weight points, which the iterations leave alone,
+    the soft c-transforms of the other side (their optimal value)."""
+    xp = pb.xp
+    f, g = kn.f0 + kn.eps * xp.log(s.u), kn.g0 + kn.eps * s.x
+    if bool(xp.all(pb.b > 0)) and bool(xp.all(pb.a > 0)):
+        return f, g
+    g = xp.where(pb.b > 0, g, softmin(f, pb.a, pb.M, kn.eps, kn.tau, 0, xp))
+    f = xp.where(pb.a > 0, f, softmin(g, pb.b, pb.M, kn.eps, kn.tau, 1, xp))
+    return f, g
+
+
+def softmin(h: Array, w: Array, M: Array, eps: float, tau: float, axis: int, xp: Namespace) -> Array:
+    """The (unbalanced) Sinkhorn update -tau eps LSE(log w + (h - M)/eps) along
+    ``axis`` of M (axis 1: f from g; axis 0: g from f)."""
+    shaped = (lambda t: t[None, :]) if axis == 1 else (lambda t: t[:, None])
+    return -tau * eps * logsumexp(shaped(safe_log(w, xp) + h / eps) - M / eps, axis, xp)
+
+
+def plan(kn: Kernel, s: Step, xp: Namespace) -> Array:
+    return s.u[:, None] * kn.K * xp.exp(s.x)[None, :]
