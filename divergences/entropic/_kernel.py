@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass
 
 from .._array import Array, Namespace, logsumexp, safe_log
+from ._map import Step
 
 # Scalings are absorbed once |log u| or |log v| exceeds this share of log(max float).
 _ABSORB_SHARE = 0.25
@@ -54,16 +55,6 @@ class Kernel:
     b_eff: Array
     eps: float
     tau: float
-
-
-@dataclass(frozen=True)
-class Step:
-    """One evaluation of the Sinkhorn map at x = log v."""
-
-    x: Array
-    u: Array
-    Tx: Array
-    error: Array  # marginal error of the pair (u, e^x), a 0-D array
 
 
 def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
@@ -141,3 +132,39 @@ def softmin(h: Array, w: Array, M: Array, eps: float, tau: float, axis: int, xp:
 
 def plan(kn: Kernel, s: Step, xp: Namespace) -> Array:
     return s.u[:, None] * kn.K * xp.exp(s.x)[None, :]
+
+
+@dataclass(frozen=True)
+class DenseMap:
+    """The dense problem at one eps as a :class:`~._map.SinkhornMap`."""
+
+    kn: Kernel
+    pb: Problem
+
+    @classmethod
+    def at(cls, pb: Problem, g: Array, eps: float) -> "DenseMap":
+        return cls(rebuild(pb, g, eps), pb)
+
+    @property
+    def eps(self) -> float:
+        return self.kn.eps
+
+    @property
+    def bound(self) -> float:
+        return 1.01 * scaling_limit(self.kn.K.dtype, self.pb.xp)  # exp(x) cannot overflow
+
+    def step(self, x: Array) -> Step:
+        return step(self.kn, x, self.pb)
+
+    def start(self) -> Step:
+        return self.step(self.pb.xp.zeros_like(self.pb.b))
+
+    def out_of_range(self, s: Step) -> bool:
+        return needs_absorption(self.kn, s, self.pb.xp)
+
+    def absorb(self, s: Step) -> tuple["DenseMap", Step]:
+        fresh = DenseMap.at(self.pb, self.potentials(s)[1], self.eps)
+        return fresh, fresh.start()
+
+    def potentials(self, s: Step) -> tuple[Array, Array]:
+        return potentials(self.kn, s, self.pb)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._array import Array
-from . import _kernel as k
+from typing import Callable
+
+from .._array import Array, namespace
 from ._anderson import Anderson
+from ._map import SinkhornMap, Step
 
 # Anderson memory: 10 cut the iterations to 1e-6 by 5x to 20x against plain
 # Sinkhorn at eps / max cost in [1e-5, 1e-3] on the benchmark problems.
@@ -22,28 +24,29 @@ REJECT = 2.0
 
 @dataclass(frozen=True)
 class Outcome:
-    kernel: k.Kernel
-    step: k.Step
+    map: SinkhornMap
+    step: Step
     n_iter: int
     error: float
     converged: bool
 
 
-def run(pb: k.Problem, g: Array, eps: float, tol: float, max_iter: int,
-        eps_start: float, scaling: float, stage_tol: float, stage_iter: int) -> Outcome:
+def run(make: Callable[[Array, float], SinkhornMap], g: Array, eps: float, tol: float,
+        max_iter: int, eps_start: float, scaling: float, stage_tol: float, stage_iter: int) -> Outcome:
     """Anneal eps geometrically from ``eps_start`` (factor ``scaling`` per stage,
-    each stage solved loosely), then solve at ``eps`` to marginal error ``tol``."""
+    each stage solved loosely), then solve at ``eps`` to marginal error ``tol``.
+    ``make(g, eps)`` builds the problem at one eps from a potential g."""
     n_iter, stage_eps = 0, eps_start
     while stage_eps > eps * (1 + 1e-9) and n_iter < max_iter:
-        out = solve_at(k.rebuild(pb, g, stage_eps), pb, max(tol, stage_tol), min(stage_iter, max_iter - n_iter))
+        out = solve_at(make(g, stage_eps), max(tol, stage_tol), min(stage_iter, max_iter - n_iter))
         n_iter += out.n_iter
-        g = k.potentials(out.kernel, out.step, pb)[1]
+        g = out.map.potentials(out.step)[1]
         stage_eps = max(eps, stage_eps * scaling)
-    out = solve_at(k.rebuild(pb, g, eps), pb, tol, max_iter - n_iter)
-    return Outcome(out.kernel, out.step, n_iter + out.n_iter, out.error, out.converged)
+    out = solve_at(make(g, eps), tol, max_iter - n_iter)
+    return Outcome(out.map, out.step, n_iter + out.n_iter, out.error, out.converged)
 
 
-def solve_at(kn: k.Kernel, pb: k.Problem, tol: float, budget: int) -> Outcome:
+def solve_at(mp: SinkhornMap, tol: float, budget: int) -> Outcome:
     """Safeguarded Anderson iterations at one eps, keeping the best iterate.
 
     An extrapolated iterate whose marginal error exceeds ``REJECT`` times the
@@ -51,39 +54,33 @@ def solve_at(kn: k.Kernel, pb: k.Problem, tol: float, budget: int) -> Outcome:
     (Anderson mixing can run away on degenerate problems); after ``STALL``
     iterations without progress the plain iteration takes over for good. Scalings
     out of range are absorbed into a fresh kernel; a non-finite iterate sends the
-    run back to the best one.
+    run back to the best one. Iterates are clipped to the map's bound, so exp(x)
+    cannot overflow.
     """
-    xp = pb.xp
-    acc = Anderson(MEMORY, xp)
-    # Extrapolated iterates are clipped just past the absorption limit, so exp(x)
-    # cannot overflow and the iterate is absorbed at once.
-    bound = 1.01 * k.scaling_limit(kn.K.dtype, xp)
-    s, prev, best, stale = k.step(kn, xp.zeros_like(pb.b), pb), None, None, 0
-    accelerate = True
+    s = mp.start()
+    acc = Anderson(MEMORY, namespace(s.x))
+    prev, best, stale, accelerate = None, None, 0, True
     for it in range(budget + 1):
         error = float(s.error)
         if prev is not None and not error <= REJECT * float(prev.error):
             acc.reset()
-            s = k.step(kn, xp.clip(prev.Tx, -bound, bound), pb)
+            s = mp.step(_clip(prev.Tx, mp.bound))
             error = float(s.error)
-        if not math.isfinite(error) or k.needs_absorption(kn, s, xp):
-            kn, s = _absorb(kn, s, pb) if math.isfinite(error) else _absorb(best.kernel, best.step, pb)
+        if not math.isfinite(error) or mp.out_of_range(s):
+            mp, s = mp.absorb(s) if math.isfinite(error) else best.map.absorb(best.step)
             acc.reset()
             error = float(s.error)
         if best is None or error < best.error:
-            best, stale = Outcome(kn, s, it, error, error <= tol), 0
+            best, stale = Outcome(mp, s, it, error, error <= tol), 0
         else:
             stale += 1
         if error <= tol or it == budget:
-            return Outcome(best.kernel, best.step, it, best.error, best.error <= tol)
+            return Outcome(best.map, best.step, it, best.error, best.error <= tol)
         accelerate = accelerate and stale < STALL
         prev = s
-        x = acc.next(s.Tx, s.Tx - s.x) if accelerate else s.Tx
-        s = k.step(kn, xp.clip(x, -bound, bound), pb)
+        s = mp.step(_clip(acc.next(s.Tx, s.Tx - s.x) if accelerate else s.Tx, mp.bound))
     raise AssertionError("unreachable")
 
 
-def _absorb(kn: k.Kernel, s: k.Step, pb: k.Problem) -> tuple[k.Kernel, k.Step]:
-    g = k.potentials(kn, s, pb)[1]
-    fresh = k.rebuild(pb, g, kn.eps)
-    return fresh, k.step(fresh, pb.xp.zeros_like(g), pb)
+def _clip(x: Array, bound: float) -> Array:
+    return namespace(x).clip(x, -bound, bound)

@@ -99,9 +99,10 @@ def sinkhorn(
     max_iter = check.positive_int_or_zero(max_iter, "max_iter")
     on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
     g0, eps_start = _start(pb, init, eps, xp)
-    out = run(pb, g0, eps, tol, max_iter, eps_start, SCALING, STAGE_TOL, STAGE_ITER)
-    f, g = k.potentials(out.kernel, out.step, pb)
-    P = k.plan(out.kernel, out.step, xp)
+    make = lambda g, e: k.DenseMap.at(pb, g, e)  # noqa: E731
+    out = run(make, g0, eps, tol, max_iter, eps_start, SCALING, STAGE_TOL, STAGE_ITER)
+    f, g = out.map.potentials(out.step)
+    P = k.plan(out.map.kn, out.step, xp)
     if not out.converged:
         _fail(on_fail, out.error, tol, out.n_iter)
     return TransportResult(

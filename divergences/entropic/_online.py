@@ -1,0 +1,117 @@
+"""Sinkhorn on point clouds without the n x m cost: blockwise log-sum-exp.
+
+Every quantity that needs the cost C_ij = |x_i - y_j|^p (the two soft
+c-transforms, the transport cost, the dual's mass term, the gradients) is
+accumulated over blocks of rows, so memory stays O((n + m) d + block m).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .._array import Array, Namespace, logsumexp, safe_log
+from .._cost import euclidean_cost
+from ._map import Step
+
+
+@dataclass(frozen=True)
+class CloudProblem:
+    """Validated point clouds (n, d), (m, d), weights, and the block size in rows."""
+
+    x: Array
+    y: Array
+    a: Array
+    b: Array
+    p: float
+    rho: float | None
+    block: int
+    xp: Namespace
+
+    def tau(self, eps: float) -> float:
+        return 1.0 if self.rho is None else self.rho / (self.rho + eps)
+
+
+def softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, tau: float,
+            pb: CloudProblem) -> Array:
+    """-tau eps LSE_j(log w_j + (h_j - |X_i - Y_j|^p)/eps) for every row i of X."""
+    xp = pb.xp
+    shift = (safe_log(w, xp) + h / eps)[None, :]
+    n = X.shape[0]
+    parts = [
+        logsumexp(shift - euclidean_cost(X[i : min(i + pb.block, n), :], Y, pb.p, xp) / eps, 1, xp)
+        for i in range(0, n, pb.block)
+    ]
+    return -tau * eps * (parts[0] if len(parts) == 1 else xp.concat(parts))
+
+
+@dataclass(frozen=True)
+class OnlineMap:
+    """The point-cloud problem at one eps as a :class:`~._map.SinkhornMap`, in the
+    log domain (x = g / eps): nothing to absorb, nothing to overflow."""
+
+    pb: CloudProblem
+    eps: float
+    g0: Array  # the potential the iterations start from
+
+    @classmethod
+    def at(cls, pb: CloudProblem, g: Array, eps: float) -> "OnlineMap":
+        return cls(pb, eps, g)
+
+    @property
+    def bound(self) -> float:
+        return float(self.pb.xp.finfo(self.pb.x.dtype).max) ** 0.5
+
+    def step(self, x: Array) -> Step:
+        """f from g = eps x, then g' from f; the column marginal of the plan (f, g)
+        is b exp(x - g'/(tau eps)), read off the second transform for free."""
+        pb, eps, xp = self.pb, self.eps, self.pb.xp
+        tau = pb.tau(eps)
+        f = softmin(eps * x, pb.b, pb.x, pb.y, eps, tau, pb)
+        g_new = softmin(f, pb.a, pb.y, pb.x, eps, tau, pb)
+        column = pb.b * xp.exp(x - g_new / (tau * eps))
+        target = pb.b if pb.rho is None else pb.b * xp.exp(-eps * x / pb.rho)
+        return Step(x, f, g_new / eps, xp.sum(xp.abs(column - target)))
+
+    def start(self) -> Step:
+        return self.step(self.g0 / self.eps)
+
+    def out_of_range(self, s: Step) -> bool:
+        return False
+
+    def absorb(self, s: Step) -> tuple["OnlineMap", Step]:
+        return self, s
+
+    def potentials(self, s: Step) -> tuple[Array, Array]:
+        return s.u, self.eps * s.x
+
+
+def transport_terms(f: Array, g: Array, eps: float, pb: CloudProblem):
+    """One blockwise pass over the plan P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps).
+
+    Returns <C, P>, the total mass of P, and the envelope gradients
+    Gx_i = sum_j P_ij grad_x C(x_i, y_j) and Gy_j = sum_i P_ij grad_y C(x_i, y_j),
+    with grad_x |x - y|^p = p |x - y|^(p-2) (x - y) (0 at x = y).
+    """
+    xp, x, y = pb.xp, pb.x, pb.y
+    n = x.shape[0]
+    col = (safe_log(pb.b, xp) + g / eps)[None, :]
+    cost, mass = xp.zeros((), dtype=x.dtype), xp.zeros((), dtype=x.dtype)
+    Gx, Wx, Wsum = [], xp.zeros_like(y), xp.zeros_like(pb.b)
+    for i in range(0, n, pb.block):
+        rows = slice(i, min(i + pb.block, n))
+        C = euclidean_cost(x[rows, :], y, pb.p, xp)
+        P = xp.exp(col + (safe_log(pb.a[rows], xp) + f[rows] / eps)[:, None] - C / eps)
+        cost, mass = cost + xp.sum(P * C), mass + xp.sum(P)
+        W = pb.p * P * _norm_power(C, pb.p, xp)  # P_ij p |x_i - y_j|^(p-2)
+        Gx.append(xp.sum(W, axis=1)[:, None] * x[rows, :] - W @ y)
+        Wx, Wsum = Wx + xp.matrix_transpose(W) @ x[rows, :], Wsum + xp.sum(W, axis=0)
+    Gy = Wsum[:, None] * y - Wx
+    return cost, mass, xp.concat(Gx, axis=0), Gy
+
+
+def _norm_power(C: Array, p: float, xp: Namespace) -> Array:
+    """|x - y|^(p-2) from C = |x - y|^p, taken as 0 where x = y."""
+    if p == 2:
+        return xp.ones_like(C)
+    positive = C > 0
+    return xp.where(positive, xp.where(positive, C, xp.ones_like(C)) ** ((p - 2) / p), xp.zeros_like(C))

@@ -1,0 +1,149 @@
+"""``sinkhorn_points``: entropic OT between point clouds, never forming the cost."""
+
+from __future__ import annotations
+
+import math
+
+from .. import _validate as check
+from .._array import Array, Namespace, constant, device, namespace
+from .._results import TransportResult
+from . import _online as o
+from ._solver import run
+from .sinkhorn import ON_FAIL, SCALING, STAGE_ITER, STAGE_TOL, _fail
+
+# Entries of one (rows x m) block of the cost: 4M keeps the temporaries of a block
+# near 100 MB in float64, and n = m = 10^5 under 1 GB in all.
+BLOCK_ENTRIES = 2**22
+
+
+def sinkhorn_points(
+    x: Array,
+    y: Array,
+    a: Array | None = None,
+    b: Array | None = None,
+    *,
+    eps: float,
+    p: float = 2,
+    tol: float = 1e-6,
+    max_iter: int = 10_000,
+    unbalanced: float | None = None,
+    block_size: int | None = None,
+    on_fail: str = "warn",
+) -> TransportResult:
+    r"""Entropic OT between point clouds with the cost computed on the fly.
+
+    Solves the problem of :func:`divergences.sinkhorn` for the ground cost
+    :math:`C_{ij} = \|x_i - y_j\|_2^p` without materialising the n x m matrix:
+    every log-sum-exp (the soft c-transforms
+    :math:`f_i = -\varepsilon \log \sum_j b_j e^{(g_j - C_{ij})/\varepsilon}` and its
+    twin) is accumulated over blocks of rows (the "online" mode of GeomLoss/KeOps,
+    Feydy et al. 2019, arXiv 1810.08278), with the same epsilon-scaling and
+    safeguarded Anderson acceleration as the dense solver.
+
+    Parameters
+    ----------
+    x, y : arrays (n, d), (m, d) or (n,), (m,)
+        The two point clouds.
+    a, b, eps, tol, max_iter, unbalanced, on_fail
+        As in :func:`divergences.sinkhorn`.
+    p : float
+        Exponent of the Euclidean ground cost, p >= 1.
+    block_size : int, optional
+        Rows of the cost evaluated at once (default: about 4M entries a block).
+        Larger blocks run faster on a GPU; memory is O((n + m) d + block_size m).
+
+    Returns
+    -------
+    TransportResult
+        As :func:`divergences.sinkhorn`, with ``plan=None`` (it is never formed; it
+        is ``a_i b_j exp((f_i + g_j - C_ij)/eps)``). ``value`` = <C, P> and
+        ``entropic_value`` = OT_eps; PyTorch gradients w.r.t. x, y, a, b come from
+        the envelope theorem (d/dx_i = sum_j P_ij grad_x C(x_i, y_j), d/da = f),
+        computed blockwise too, never by back-propagating through the iterations.
+
+    Notes
+    -----
+    Time O(n m d) per iteration (two log-sum-exp passes); memory
+    O((n + m) d + block_size m).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> r = sinkhorn_points(x, x + [0.0, 1.0], eps=1e-3)
+    >>> round(float(r.value), 6)
+    1.0
+    """
+    xp = namespace(x, y, a, b)
+    pb, live = _problem(x, y, a, b, p, unbalanced, block_size, xp)
+    eps = check.positive_number(eps, "eps")
+    tol = check.positive_number(tol, "tol")
+    max_iter = check.positive_int_or_zero(max_iter, "max_iter")
+    on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
+    make = lambda g, e: o.OnlineMap.at(pb, g, e)  # noqa: E731
+    out = run(make, xp.zeros_like(pb.b), eps, tol, max_iter, max(eps, _diameter(pb) ** pb.p),
+              SCALING, STAGE_TOL, STAGE_ITER)
+    f, g = out.map.potentials(out.step)
+    if not out.converged:
+        _fail(on_fail, out.error, tol, out.n_iter)
+    cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
+    moved = _first_order(live, pb, (Gx, Gy, f, g), xp)
+    dual = _dual(f, g, mass, eps, pb, xp)
+    return TransportResult(
+        value=cost + moved[0],
+        plan=None,
+        f=f,
+        g=g,
+        gap=None,
+        method="sinkhorn_points",
+        converged=out.converged,
+        entropic_value=dual + moved[0] + moved[1],
+        marginal_error=out.error,
+        n_iter=out.n_iter,
+    )
+
+
+def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
+    """Validated clouds and weights on constant copies, and the live ones."""
+    p = check.check_p(p)
+    x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
+    n, m = x.shape[0], y.shape[0]
+    a = check.weights(a, "a", n, xp, x.dtype, device(x))
+    b = check.weights(b, "b", m, xp, x.dtype, device(x))
+    rho = None if unbalanced is None else check.positive_number(unbalanced, "unbalanced", allow_inf=True)
+    if rho == math.inf:
+        rho = None
+    if rho is None:
+        a, b = check.balanced(a, b, xp, normalize=False)
+    if block_size is None:
+        block = max(1, BLOCK_ENTRIES // max(n, m))
+    else:
+        block = check.check_positive_int(block_size, "block_size")
+    pb = o.CloudProblem(constant(x, xp), constant(y, xp), constant(a, xp), constant(b, xp),
+                        p, rho, block, xp)
+    return pb, (x, y, a, b)
+
+
+def _diameter(pb: o.CloudProblem) -> float:
+    """Diagonal of the bounding box of both clouds: at least the largest distance."""
+    xp = pb.xp
+    both = xp.concat([pb.x, pb.y], axis=0)
+    return float(xp.linalg.vector_norm(xp.max(both, axis=0) - xp.min(both, axis=0)))
+
+
+def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
+    """Zero-valued terms whose gradients are the envelope gradients: in the points
+    (for both values) and in the weights (for the entropic value only)."""
+    (x, y, a, b), (Gx, Gy, f, g) = live, grads
+    points = xp.sum(Gx * (x - pb.x)) + xp.sum(Gy * (y - pb.y))
+    weights = xp.sum(f * (a - pb.a)) + xp.sum(g * (b - pb.b))
+    return points, weights
+
+
+def _dual(f: Array, g: Array, mass: Array, eps: float, pb: o.CloudProblem, xp: Namespace) -> Array:
+    """The dual objective at (f, g), as in :func:`.sinkhorn.entropic_dual`."""
+    excess = mass - xp.sum(pb.a) * xp.sum(pb.b)
+    if pb.rho is None:
+        return xp.sum(pb.a * f) + xp.sum(pb.b * g) - eps * excess
+    rho = pb.rho
+    return -rho * xp.sum(pb.a * xp.expm1(-f / rho)) - rho * xp.sum(pb.b * xp.expm1(-g / rho)) - eps * excess
