@@ -10,6 +10,7 @@ from .duality import dual_value
 from .duality import kantorovich_rubinstein
 from .duality import lipschitz_constant
 from .entropic import sinkhorn
+from .entropic import sinkhorn_divergence
 from .entropic import sinkhorn_points
 from .exact import solve
 from .gaussian import gaussian_wasserstein
@@ -29,6 +30,7 @@ __all__ = [
     "lipschitz_constant",
     "max_sliced_wasserstein",
     "sinkhorn",
+    "sinkhorn_divergence",
     "sinkhorn_points",
     "sliced_wasserstein",
     "solve",
