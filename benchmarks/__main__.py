@@ -18,6 +18,7 @@ AREAS = {
     "exact": "benchmarks.exact",
     "one_d": "benchmarks.one_d",
     "sliced": "benchmarks.sliced",
+    "entropic": "benchmarks.entropic",
 }
 
 

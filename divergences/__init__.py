@@ -5,6 +5,9 @@ returns its result in the caller's namespace, dtype and device.
 """
 
 from ._results import TransportResult
+from .certify import Certificate
+from .certify import certify
+from .certify import wasserstein_bounds
 from .duality import c_transform
 from .duality import dual_value
 from .duality import kantorovich_rubinstein
@@ -22,8 +25,10 @@ from .wasserstein import wasserstein
 __version__ = "0.1.0"
 
 __all__ = [
+    "Certificate",
     "TransportResult",
     "c_transform",
+    "certify",
     "dual_value",
     "gaussian_wasserstein",
     "kantorovich_rubinstein",
@@ -36,4 +41,5 @@ __all__ = [
     "solve",
     "wasserstein",
     "wasserstein_1d",
+    "wasserstein_bounds",
 ]

@@ -41,6 +41,11 @@ class TransportResult:
         at the returned plan; 0 for exact solvers.
     n_iter : int
         Iterative solvers: iterations used; 0 for exact solvers.
+    lower, upper : arrays (0-D) or None
+        Entropic solvers: a certified bracket ``lower <= OT(a, b) <= upper`` on the
+        exact (unregularised) cost, from the double c-transform of ``f`` and the
+        rounding of ``plan`` onto U(a, b) (see :func:`divergences.certify`);
+        ``None`` for unbalanced problems, which have no such exact value.
     """
 
     value: Array
@@ -53,3 +58,5 @@ class TransportResult:
     entropic_value: Array | None = None
     marginal_error: float = 0.0
     n_iter: int = 0
+    lower: Array | None = None
+    upper: Array | None = None

@@ -55,7 +55,8 @@ def sinkhorn_points(
     Returns
     -------
     TransportResult
-        As :func:`divergences.sinkhorn`, with ``plan=None`` (it is never formed; it
+        As :func:`divergences.sinkhorn` (certified ``lower`` and ``upper`` bounds on
+        the exact cost included, computed blockwise), with ``plan=None`` (it is never formed; it
         is ``a_i b_j exp((f_i + g_j - C_ij)/eps)``). ``value`` = <C, P> and
         ``entropic_value`` = OT_eps; PyTorch gradients w.r.t. x, y, a, b come from
         the envelope theorem (d/dx_i = sum_j P_ij grad_x C(x_i, y_j), d/da = f),
@@ -89,6 +90,7 @@ def sinkhorn_points(
     cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
     moved = _first_order(live, pb, (Gx, Gy, f, g), xp)
     dual = _dual(f, g, mass, eps, pb, xp)
+    lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
     return TransportResult(
         value=cost + moved[0],
         plan=None,
@@ -100,6 +102,8 @@ def sinkhorn_points(
         entropic_value=dual + moved[0] + moved[1],
         marginal_error=out.error,
         n_iter=out.n_iter,
+        lower=lower,
+        upper=upper,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import warnings
 
 from .. import _validate as check
-from .._array import Array, Namespace, constant, device, namespace
+from .._array import Array, Namespace, constant, device, namespace, safe_log
 from .._results import TransportResult
+from ..certify import feasible_potentials, round_to_polytope
 from . import _kernel as k
 from ._solver import run
 
@@ -105,6 +106,7 @@ def sinkhorn(
     P = k.plan(out.map.kn, out.step, xp)
     if not out.converged:
         _fail(on_fail, out.error, tol, out.n_iter)
+    bracket = _bracket(f, P, pb) if pb.rho is None else (None, None)
     return TransportResult(
         value=xp.sum(P * live[0]),
         plan=P,
@@ -116,7 +118,17 @@ def sinkhorn(
         entropic_value=entropic_dual(f, g, *live, eps, pb.rho, xp),
         marginal_error=out.error,
         n_iter=out.n_iter,
+        lower=bracket[0],
+        upper=bracket[1],
     )
+
+
+def _bracket(f: Array, P: Array, pb: k.Problem) -> tuple[Array, Array]:
+    """Certified lower and upper bounds on the exact OT from the run's own f and plan."""
+    xp = pb.xp
+    f_ok, g_ok = feasible_potentials(f, None, pb.M, pb.a, pb.b, xp)
+    upper = xp.sum(pb.M * round_to_polytope(P, pb.a, pb.b, xp))
+    return xp.sum(pb.a * f_ok) + xp.sum(pb.b * g_ok), upper
 
 
 def entropic_dual(f: Array, g: Array, M: Array, a: Array, b: Array, eps: float,
@@ -128,7 +140,10 @@ def entropic_dual(f: Array, g: Array, M: Array, a: Array, b: Array, eps: float,
     At optimal potentials it equals OT_eps, and its partial derivatives are the
     envelope-theorem gradients (P, f, g).
     """
-    P = a[:, None] * b[None, :] * xp.exp((f[:, None] + g[None, :] - M) / eps)
+    # a_i b_j exp(...) in the log domain: where a_i b_j = 0 the exponent may be
+    # large (potentials of zero-weight points), and inf * 0 would give NaN.
+    log_ab = safe_log(a, xp)[:, None] + safe_log(b, xp)[None, :]
+    P = xp.exp(log_ab + (f[:, None] + g[None, :] - M) / eps)
     mass = xp.sum(P) - xp.sum(a) * xp.sum(b)
     if rho is None:
         return xp.sum(a * f) + xp.sum(b * g) - eps * mass
