@@ -19,6 +19,7 @@ AREAS = {
     "one_d": "benchmarks.one_d",
     "sliced": "benchmarks.sliced",
     "entropic": "benchmarks.entropic",
+    "certify": "benchmarks.certify",
 }
 
 

@@ -166,6 +166,22 @@ def round_to_polytope(P: Array, a: Array, b: Array, xp: Namespace) -> Array:
     return X + err_r[:, None] * err_c[None, :] / total
 
 
+def rounded_cost(P: Array, M: Array, a: Array, b: Array, xp: Namespace) -> Array:
+    """<M, R(P)> for the rounding R of :func:`round_to_polytope`, without forming R:
+    with X = diag(s) P diag(t) the shrunk plan and e_r, e_c its marginal defects,
+    <M, R(P)> = s^T (M * P) t + e_r^T M e_c / |e_r|_1 (matrix-vector products only)."""
+    s = _shrink(a, xp.sum(P, axis=1), xp)
+    col = s @ P
+    t = _shrink(b, col, xp)
+    err_r = xp.maximum(a - s * (P @ t), xp.zeros_like(a))
+    err_c = xp.maximum(b - t * col, xp.zeros_like(b))
+    cost = s @ ((M * P) @ t)
+    total = xp.sum(err_r)
+    if float(total) == 0.0:
+        return cost
+    return cost + (err_r @ (M @ err_c)) / total
+
+
 def _shrink(target: Array, current: Array, xp: Namespace) -> Array:
     """min(target / current, 1), with 1 where current = 0."""
     positive = current > 0

@@ -7,7 +7,7 @@ import warnings
 from .. import _validate as check
 from .._array import Array, Namespace, constant, device, namespace, safe_log
 from .._results import TransportResult
-from ..certify import feasible_potentials, round_to_polytope
+from ..certify import feasible_potentials, rounded_cost
 from . import _kernel as k
 from ._solver import run
 
@@ -127,7 +127,7 @@ def _bracket(f: Array, P: Array, pb: k.Problem) -> tuple[Array, Array]:
     """Certified lower and upper bounds on the exact OT from the run's own f and plan."""
     xp = pb.xp
     f_ok, g_ok = feasible_potentials(f, None, pb.M, pb.a, pb.b, xp)
-    upper = xp.sum(pb.M * round_to_polytope(P, pb.a, pb.b, xp))
+    upper = rounded_cost(P, pb.M, pb.a, pb.b, xp)
     return xp.sum(pb.a * f_ok) + xp.sum(pb.b * g_ok), upper
 
 
