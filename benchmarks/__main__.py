@@ -20,6 +20,7 @@ AREAS = {
     "sliced": "benchmarks.sliced",
     "entropic": "benchmarks.entropic",
     "certify": "benchmarks.certify",
+    "fdiv": "benchmarks.fdiv",
 }
 
 

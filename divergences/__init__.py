@@ -16,30 +16,52 @@ from .entropic import sinkhorn
 from .entropic import sinkhorn_divergence
 from .entropic import sinkhorn_points
 from .exact import solve
+from .fdiv import FDIVERGENCES
+from .fdiv import FDivergence
+from .fdiv import alpha_divergence
+from .fdiv import f_divergence
+from .fdiv import variational_f
 from .gaussian import gaussian_wasserstein
+from .gaussian_divergences import gaussian_hellinger
+from .gaussian_divergences import gaussian_kl
 from .one_d import wasserstein_1d
+from .qp import qp_divergence
+from .qp import qp_objective
 from .sliced import max_sliced_wasserstein
 from .sliced import sliced_wasserstein
 from .wasserstein import wasserstein
+from .wdiv import wasserstein_divergence_1d
+from .wdiv import wasserstein_divergence_objective
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Certificate",
+    "FDIVERGENCES",
+    "FDivergence",
     "TransportResult",
+    "alpha_divergence",
     "c_transform",
     "certify",
     "dual_value",
+    "f_divergence",
+    "gaussian_hellinger",
+    "gaussian_kl",
     "gaussian_wasserstein",
     "kantorovich_rubinstein",
     "lipschitz_constant",
     "max_sliced_wasserstein",
+    "qp_divergence",
+    "qp_objective",
     "sinkhorn",
     "sinkhorn_divergence",
     "sinkhorn_points",
     "sliced_wasserstein",
     "solve",
+    "variational_f",
     "wasserstein",
     "wasserstein_1d",
     "wasserstein_bounds",
+    "wasserstein_divergence_1d",
+    "wasserstein_divergence_objective",
 ]

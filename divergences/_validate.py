@@ -194,3 +194,31 @@ def positive_int_or_zero(k: object, name: str) -> int:
     if k < 0:
         raise ValueError(f"{name} must be a nonnegative integer, got {k!r}")
     return int(k)
+
+
+def probability_vectors(x: object, name: str, xp: Namespace, dtype: Any, normalize: bool) -> Array:
+    """Histograms along the last axis (leading axes are a batch): finite, nonnegative,
+    with at least one bin, each of total mass 1 up to ``sqrt(eps)`` relative (eps the
+    dtype's machine epsilon), or rescaled to mass 1 when ``normalize``."""
+    x = as_float(as_array(x, name, xp), xp, dtype)
+    if x.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis (the bins), got a scalar")
+    check_nonempty(x, name)
+    mass = xp.sum(x, axis=-1, keepdims=True)
+    if not bool(xp.all(xp.isfinite(mass))):
+        check_finite(x, name, xp)  # names NaN/inf entries; finite ones can still overflow
+        raise ValueError(f"{name} has a total mass that overflows the dtype {x.dtype}")
+    if bool(xp.min(x) < 0):
+        raise ValueError(f"{name} has negative entries: a histogram must be >= 0")
+    if bool(xp.any(mass <= 0)):
+        raise ValueError(f"{name} sums to 0: a histogram needs positive total mass")
+    if normalize:
+        return x / mass
+    rtol = math.sqrt(xp.finfo(x.dtype).eps)
+    if bool(xp.any(xp.abs(mass - 1) > rtol)):
+        off = float(xp.max(xp.abs(mass - 1)))
+        raise ValueError(
+            f"{name} must sum to 1 along its last axis (a total mass is off by {off:.3g}); "
+            "pass normalize=True to rescale it to a probability vector"
+        )
+    return x

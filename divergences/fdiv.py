@@ -1,0 +1,792 @@
+r"""f-divergences between histograms and their variational (f-GAN) forms.
+
+For a convex :math:`f : [0, \infty) \to \mathbb R`,
+
+.. math::
+
+    D_f(P \,\|\, Q) = \sum_x q(x)\, f\!\Big(\frac{p(x)}{q(x)}\Big)
+    \;\ge\; \sup_T \; \mathbb E_P[T] - \mathbb E_Q[f^*(T)]
+
+with :math:`f^*(t) = \sup_{u \ge 0} tu - f(u)` the Fenchel conjugate; the bound is tight
+at :math:`T = f'(p/q)` (Nguyen, Wainwright and Jordan 2010; Nowozin, Cseke and Tomioka,
+"f-GAN", NeurIPS 2016, arXiv 1606.00709, Tables 1 and 2). Zeros follow the usual
+conventions: :math:`0 f(0/0) = 0` and :math:`0 f(p/0) = p \lim_{u\to\infty} f(u)/u`.
+
+``f_divergence`` computes :math:`D_f` exactly, ``FDIVERGENCES[kind]`` (and
+``alpha_divergence(alpha)``) holds :math:`f`, :math:`f^*`, the f-GAN output activation
+and the optimal critic :math:`f'`, and ``variational_f`` is the f-GAN critic objective.
+See docs/divergences.md for the derivations of the conjugates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _validate as check
+from ._array import Array, Namespace, constant, device, namespace, result_dtype, safe_log
+
+LOG2 = math.log(2.0)
+NOWOZIN = "Nowozin, Cseke and Tomioka, f-GAN, NeurIPS 2016 (arXiv 1606.00709), Tables 1-2"
+KINDS = ("kl", "reverse_kl", "js", "tv", "pearson", "neyman", "hellinger", "jeffreys", "gan", "alpha")
+
+# ------------------------------------------------------------------ small helpers
+
+
+def _masked(x: Array, mask: Array, xp: Namespace) -> Array:
+    """``x`` where ``mask``, 1 elsewhere: a safe argument for log, sqrt and division
+    inside a masked branch (no warning, and no NaN gradient leaking out of it)."""
+    return xp.where(mask, x, xp.ones_like(x))
+
+
+def _exp(x: Array, xp: Namespace) -> Array:
+    """exp x, +inf where it overflows (or comes within 1% of the largest float),
+    without an overflow warning."""
+    top = math.log(float(xp.finfo(x.dtype).max)) - 0.01
+    return xp.where(x > top, xp.inf, xp.exp(xp.clip(x, None, top)))
+
+
+def _inv(u: Array, xp: Namespace) -> Array:
+    """1/u for u >= 0, +inf where it overflows (u = 0 or subnormal), without a warning."""
+    ok = u > 1 / float(xp.finfo(u.dtype).max)
+    return xp.where(ok, 1 / _masked(u, ok, xp), xp.inf)
+
+
+def _div(a: Array, b: Array, xp: Namespace) -> Array:
+    """a/b for b > 0, +-inf where it overflows, without a warning."""
+    over = abs(a) * (1 / float(xp.finfo(a.dtype).max)) > b
+    inf = xp.full_like(a, xp.inf)
+    return xp.where(over, xp.where(a < 0, -inf, inf), a / xp.where(over, xp.ones_like(b), b))
+
+
+def _pow(u: Array, e: float, xp: Namespace) -> Array:
+    """u^e for u >= 0 (0^e = 0 for e > 0, inf for e < 0), inf where it overflows; no warnings."""
+    pos = u > 0
+    val = _exp(e * xp.log(_masked(u, pos, xp)), xp)
+    return xp.where(pos, val, xp.zeros_like(u) if e > 0 else xp.full_like(u, xp.inf))
+
+
+def _softplus(x: Array, xp: Namespace) -> Array:
+    """log(1 + e^x), stable."""
+    return xp.logaddexp(xp.zeros_like(x), x)
+
+
+def _log1mexp(x: Array, xp: Namespace) -> Array:
+    """log(1 - e^x) for x < 0, accurate at both ends (Maechler 2012); -inf at x = 0."""
+    near = x > -LOG2
+    xn = xp.where(near, x, -xp.ones_like(x))
+    xf = xp.where(near, -xp.ones_like(x), x)
+    return xp.where(near, safe_log(-xp.expm1(xn), xp), xp.log1p(-xp.exp(xf)))
+
+
+def _log_ratio_1p(u: Array, xp: Namespace) -> Array:
+    """log(u / (1 + u)) for u in [0, inf]: -inf at 0, 0 at inf, no cancellation."""
+    big = u > 1
+    ub = _masked(u, big, xp)
+    small = xp.where(big, xp.ones_like(u), u)
+    return xp.where(big, -xp.log1p(1 / ub), safe_log(small, xp) - xp.log1p(small))
+
+
+def _xlogx_minus(u: Array, xp: Namespace) -> Array:
+    """g(u) = u log u - (u + 1) log(u + 1) on [0, inf); above 1 as
+    -(u log(1 + 1/u) + log(1 + u)) (no cancellation at large u); g(0) = 0."""
+    big = u > 1
+    ub = _masked(u, big, xp)
+    small = xp.where(big, xp.zeros_like(u), u)
+    pos = small > 0
+    xlogx = xp.where(pos, small * xp.log(_masked(small, pos, xp)), xp.zeros_like(u))
+    return xp.where(big, -(ub * xp.log1p(1 / ub) + xp.log1p(ub)), xlogx - (small + 1) * xp.log1p(small))
+
+
+def _lambertw_exp(s: Array, xp: Namespace, steps: int = 6) -> Array:
+    """log W(e^s), W the principal branch of Lambert W, for real s (any size, no overflow).
+
+    Solves y + e^y = s for y = log W by Newton's method (the function is convex and
+    increasing, so Newton converges from any start after one step) on constant
+    inputs, then takes one more step on the graph: its derivative is the implicit
+    one, dy/ds = 1 / (1 + e^y).
+    """
+    s0 = constant(s, xp)
+    big = s0 > 1
+    sb = xp.where(big, s0, 2 * xp.ones_like(s0))
+    y = xp.where(big, xp.log(sb - xp.log(sb)), s0 - xp.exp(xp.clip(s0, None, 1.0)))
+    for _ in range(steps):
+        e = xp.exp(y)
+        y = y - (e + y - s0) / (e + 1)
+    e = xp.exp(y)
+    y = y - (e + y - s) / (e + 1)
+    return y  # log W(e^s)
+
+
+# ------------------------------------------------------------- the f-divergences
+
+
+@dataclass(frozen=True)
+class FDivergence:
+    r"""One f-divergence: its generator, Fenchel conjugate and f-GAN parametrisation.
+
+    Attributes
+    ----------
+    name : str
+        The ``kind`` it is registered under (``"alpha"`` for the Amari family).
+    formula : str
+        :math:`D_f(P\|Q)` in words, with this library's normalisation.
+    f : callable
+        The generator :math:`f(u)` for :math:`u \ge 0` (``+inf`` for ``u < 0``), convex,
+        with :math:`D_f(P\|Q) = \sum_x q f(p/q)`.
+    conjugate : callable
+        The Fenchel conjugate :math:`f^*(t) = \sup_{u \ge 0}\, tu - f(u)`, exact on all
+        of :math:`\mathbb R` (``+inf`` where the supremum is infinite).
+    conjugate_domain : tuple of float
+        ``(lo, hi)``: the open interval on which :math:`f^*` is finite (at an end
+        point it is its limit, which may be finite or ``inf``).
+    activation : callable
+        The f-GAN output activation :math:`g_f: \mathbb R \to` ``conjugate_domain``
+        (Nowozin et al. 2016, Table 2): a critic is ``T = activation(V(x))``.
+    optimal_critic : callable
+        :math:`f'(u)` at the density ratio ``u = p/q`` (``inf`` allowed): the critic
+        at which :func:`variational_f` equals :math:`D_f`.
+    reference : str
+        Where the divergence and its f-GAN form come from.
+    alpha : float or None
+        The parameter of the ``"alpha"`` family, ``None`` otherwise.
+
+    The callables act elementwise on arrays of any array API library (or Python
+    numbers, as NumPy) and return the same namespace, dtype and device; they do no
+    input checks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from divergences import FDIVERGENCES
+    >>> kl = FDIVERGENCES["kl"]
+    >>> u, t = 2.0, 0.5
+    >>> bool(kl.f(u) + kl.conjugate(t) >= u * t)  # Fenchel-Young
+    True
+    >>> float(kl.conjugate(kl.optimal_critic(u)))  # f*(f'(u)) = u f'(u) - f(u) = u
+    2.0
+    """
+
+    name: str
+    formula: str
+    f: Callable[[Any], Any] = field(repr=False)
+    conjugate: Callable[[Any], Any] = field(repr=False)
+    conjugate_domain: tuple[float, float]
+    activation: Callable[[Any], Any] = field(repr=False)
+    optimal_critic: Callable[[Any], Any] = field(repr=False)
+    reference: str
+    alpha: float | None = None
+    _term: Callable[[Array, Array, Namespace], Array] | None = field(default=None, repr=False, compare=False)
+
+
+def _elementwise(fn: Callable[[Array, Namespace], Array], *, nonneg: bool = False) -> Callable[[Any], Any]:
+    """A public elementwise callable from ``fn(x, xp)``; with ``nonneg`` the input is
+    a ratio u >= 0 and the result is +inf for u < 0 (outside dom f)."""
+
+    def call(x: Any) -> Any:
+        xp = namespace(x)
+        x = check.as_array(x, "the argument", xp)
+        x = check.as_float(x, xp, result_dtype(xp, x))
+        if not nonneg:
+            return fn(x, xp)
+        out = fn(xp.clip(x, 0.0, None), xp)
+        return xp.where(x < 0, xp.inf, out)
+
+    call.__doc__ = fn.__doc__
+    call.__name__ = getattr(fn, "__name__", "call")
+    return call
+
+
+def _kl_term(p: Array, q: Array, xp: Namespace) -> Array:
+    """p log(p/q) with 0 log(0/q) = 0 and p log(p/0) = inf."""
+    pp, qp = p > 0, q > 0
+    val = p * (xp.log(_masked(p, pp, xp)) - xp.log(_masked(q, qp, xp)))
+    return xp.where(pp, xp.where(qp, val, xp.inf), xp.zeros_like(val))
+
+
+def _js_term(p: Array, q: Array, xp: Namespace) -> Array:
+    m = (p + q) / 2
+    return (_kl_term(p, m, xp) + _kl_term(q, m, xp)) / 2
+
+
+def _chi2_term(p: Array, q: Array, xp: Namespace) -> Array:
+    """(p - q)^2 / q with 0/0 = 0 and p^2/0 = inf."""
+    qp = q > 0
+    d = p - q
+    return xp.where(qp, _div(d * d, _masked(q, qp, xp), xp), xp.where(p > 0, xp.inf, xp.zeros_like(d)))
+
+
+def _sqrt0(x: Array, xp: Namespace) -> Array:
+    """sqrt x with gradient 0 (not inf) at 0."""
+    pos = x > 0
+    return xp.where(pos, xp.sqrt(_masked(x, pos, xp)), xp.zeros_like(x))
+
+
+def _jeffreys_term(p: Array, q: Array, xp: Namespace) -> Array:
+    both = (p > 0) & (q > 0)
+    val = (p - q) * (xp.log(_masked(p, both, xp)) - xp.log(_masked(q, both, xp)))
+    return xp.where(both, val, xp.where(p == q, xp.zeros_like(val), xp.inf))
+
+
+_Fn = Callable[[Array, Namespace], Array]
+
+
+def _make(
+    name: str,
+    formula: str,
+    f: _Fn,
+    conjugate: _Fn,
+    domain: tuple[float, float],
+    activation: _Fn,
+    critic: _Fn,
+    term: Callable[[Array, Array, Namespace], Array],
+    reference: str = NOWOZIN,
+    alpha: float | None = None,
+) -> FDivergence:
+    return FDivergence(
+        name=name,
+        formula=formula,
+        f=_elementwise(f, nonneg=True),
+        conjugate=_elementwise(conjugate),
+        conjugate_domain=domain,
+        activation=_elementwise(activation),
+        optimal_critic=_elementwise(critic, nonneg=True),
+        reference=reference,
+        alpha=alpha,
+        _term=term,
+    )
+
+
+def _kl() -> FDivergence:
+    return _make(
+        "kl", "sum p log(p/q)",
+        lambda u, xp: xp.where(u > 0, u * xp.log(_masked(u, u > 0, xp)), xp.zeros_like(u)),
+        lambda t, xp: _exp(t - 1, xp),
+        (-math.inf, math.inf),
+        lambda v, xp: v,
+        lambda u, xp: 1 + safe_log(u, xp),
+        _kl_term,
+        NOWOZIN + "; Kullback and Leibler, Ann. Math. Stat. 22 (1951)",
+    )
+
+
+def _reverse_kl() -> FDivergence:
+    def conj(t, xp):
+        neg = t < 0
+        return xp.where(neg, -1 - xp.log(-xp.where(neg, t, -xp.ones_like(t))), xp.inf)
+
+    return _make(
+        "reverse_kl", "sum q log(q/p)",
+        lambda u, xp: -safe_log(u, xp),
+        conj,
+        (-math.inf, 0.0),
+        lambda v, xp: -_exp(-v, xp),
+        lambda u, xp: -_inv(u, xp),
+        lambda p, q, xp: _kl_term(q, p, xp),
+    )
+
+
+def _pearson() -> FDivergence:
+    return _make(
+        "pearson", "sum (p - q)^2 / q",
+        lambda u, xp: (u - 1) ** 2,
+        # f = (u - 1)^2 on u >= 0 only: below t = -2 the supremum sits at u = 0
+        lambda t, xp: xp.where(t >= -2, t * (t / 4 + 1), -xp.ones_like(t)),
+        (-math.inf, math.inf),
+        lambda v, xp: v,
+        lambda u, xp: 2 * (u - 1),
+        _chi2_term,
+    )
+
+
+def _neyman() -> FDivergence:
+    def conj(t, xp):
+        inside = t <= 1
+        return xp.where(inside, 2 - 2 * xp.sqrt(1 - xp.where(inside, t, xp.ones_like(t))), xp.inf)
+
+    def f(u, xp):
+        return (1 - u) ** 2 * _inv(u, xp)
+
+    def critic(u, xp):
+        return 1 - _inv(u * u, xp)
+
+    return _make(
+        "neyman", "sum (p - q)^2 / p", f, conj, (-math.inf, 1.0),
+        lambda v, xp: 1 - _exp(v, xp), critic,
+        lambda p, q, xp: _chi2_term(q, p, xp),
+    )
+
+
+def _hellinger() -> FDivergence:
+    def conj(t, xp):
+        inside = t < 1
+        return xp.where(inside, t / (1 - xp.where(inside, t, xp.zeros_like(t))), xp.inf)
+
+    def critic(u, xp):
+        pos = u > 0
+        return xp.where(pos, 1 - 1 / xp.sqrt(_masked(u, pos, xp)), -xp.inf)
+
+    return _make(
+        "hellinger", "sum (sqrt p - sqrt q)^2  (= 2 - 2 sum sqrt(p q), no factor 1/2)",
+        lambda u, xp: (_sqrt0(u, xp) - 1) ** 2,
+        conj, (-math.inf, 1.0),
+        lambda v, xp: 1 - _exp(v, xp), critic,
+        lambda p, q, xp: (_sqrt0(p, xp) - _sqrt0(q, xp)) ** 2,
+        NOWOZIN + "; Hellinger, J. reine angew. Math. 136 (1909)",
+    )
+
+
+def _jeffreys() -> FDivergence:
+    def f(u, xp):
+        pos = u > 0
+        return xp.where(pos, (u - 1) * xp.log(_masked(u, pos, xp)), xp.inf)
+
+    def conj(t, xp):
+        # f'(u) = log u + 1 - 1/u = t at u = 1/w, w + log w = 1 - t: w = W(e^(1 - t)),
+        # f*(t) = w + 1/w + t - 2 (Nowozin et al. 2016, Table 2)
+        y = _lambertw_exp(1 - t, xp)
+        return xp.exp(y) + _exp(-y, xp) + t - 2
+
+    def critic(u, xp):
+        return safe_log(u, xp) + 1 - _inv(u, xp)
+
+    return _make(
+        "jeffreys", "sum (p - q) log(p/q) = KL(p||q) + KL(q||p)", f, conj, (-math.inf, math.inf),
+        lambda v, xp: v, critic, _jeffreys_term,
+        NOWOZIN + "; Jeffreys, Proc. R. Soc. A 186 (1946)",
+    )
+
+
+def _js() -> FDivergence:
+    half_log2 = LOG2 / 2
+
+    def conj(t, xp):
+        inside = t < half_log2
+        tt = xp.where(inside, t, xp.zeros_like(t))
+        return xp.where(inside, -(LOG2 + _log1mexp(2 * tt - LOG2, xp)) / 2, xp.inf)
+
+    return _make(
+        "js", "KL(p||m)/2 + KL(q||m)/2, m = (p + q)/2  (<= log 2)",
+        lambda u, xp: (_xlogx_minus(u, xp) + (u + 1) * LOG2) / 2,
+        conj, (-math.inf, half_log2),
+        lambda v, xp: (LOG2 - _softplus(-v, xp)) / 2,
+        lambda u, xp: (LOG2 + _log_ratio_1p(u, xp)) / 2,
+        _js_term,
+        NOWOZIN + " (their Table 1 generator is twice this one: f, f* and g_f here are "
+        "scaled to the 1/2 normalisation); Lin, IEEE Trans. Inf. Theory 37 (1991)",
+    )
+
+
+def _gan() -> FDivergence:
+    def conj(t, xp):
+        inside = t < 0
+        return xp.where(inside, -_log1mexp(xp.where(inside, t, -xp.ones_like(t)), xp), xp.inf)
+
+    return _make(
+        "gan", "sum p log(2p/(p+q)) + q log(2q/(p+q)) - log 4 = 2 JS - log 4  (f(1) = -log 4)",
+        _xlogx_minus, conj, (-math.inf, 0.0),
+        lambda v, xp: -_softplus(-v, xp),
+        _log_ratio_1p,
+        lambda p, q, xp: 2 * _js_term(p, q, xp) - (p + q) * LOG2,
+        NOWOZIN + "; Goodfellow et al., NeurIPS 2014 (arXiv 1406.2661)",
+    )
+
+
+def _tv() -> FDivergence:
+    def conj(t, xp):
+        # f = |u - 1|/2 on u >= 0: f*(t) = t on [-1/2, 1/2] (Nowozin et al.), -1/2 below
+        return xp.where(t <= 0.5, xp.clip(t, -0.5, None), xp.inf)
+
+    return _make(
+        "tv", "sum |p - q| / 2",
+        lambda u, xp: abs(u - 1) / 2,
+        conj, (-math.inf, 0.5),
+        lambda v, xp: xp.tanh(v) / 2,
+        lambda u, xp: xp.sign(u - 1) / 2,
+        lambda p, q, xp: abs(p - q) / 2,
+    )
+
+
+def alpha_divergence(alpha: float) -> FDivergence:
+    r"""The Amari alpha-divergence as an :class:`FDivergence` (for ``kind="alpha"``).
+
+    .. math::
+
+        D_\alpha(P\|Q) = \frac{\sum_x p^\alpha q^{1-\alpha} - 1}{\alpha(\alpha - 1)},
+        \qquad f(u) = \frac{u^\alpha - 1 - \alpha(u - 1)}{\alpha(\alpha-1)},
+
+    :math:`\alpha \notin \{0, 1\}` (the limits are reverse KL and KL). The linear term of
+    :math:`f` (Nowozin et al. 2016, Table 1; Cichocki and Amari, Entropy 12, 2010)
+    leaves :math:`D_\alpha` unchanged on probability vectors and makes :math:`f \ge 0`,
+    :math:`f'(1) = 0`. Its conjugate, with :math:`B = 1 + (\alpha - 1)t`, is
+    :math:`f^*(t) = (B^{\alpha/(\alpha-1)} - 1)/\alpha` where :math:`B > 0`; for
+    :math:`\alpha > 1` it is :math:`-1/\alpha` where :math:`B \le 0` (the supremum sits at
+    :math:`u = 0`), for :math:`\alpha < 1` it is ``+inf`` beyond
+    :math:`t = 1/(1 - \alpha)`. The f-GAN activation is :math:`v` for
+    :math:`\alpha > 1` and :math:`1/(1-\alpha) - \log(1 + e^{-v})` for :math:`\alpha < 1`.
+    Special cases: :math:`D_2` = pearson / 2, :math:`D_{-1}` = neyman / 2,
+    :math:`D_{1/2}` = 2 hellinger.
+
+    Parameters
+    ----------
+    alpha : float
+        Finite, not 0 or 1.
+
+    Returns
+    -------
+    FDivergence
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from divergences import alpha_divergence
+    >>> d = alpha_divergence(2.0)
+    >>> round(float(d.f(3.0)), 12)  # (9 - 1 - 2*2)/2
+    2.0
+    >>> round(float(d.conjugate(d.optimal_critic(3.0))), 12)  # u f'(u) - f(u) = 3*2 - 2
+    4.0
+    """
+    a = _alpha(alpha)
+    scale = 1 / (a * (a - 1))
+    expo = a / (a - 1)
+
+    def f(u, xp):
+        return (_pow(u, a, xp) - 1 - a * (u - 1)) * scale
+
+    def conj(t, xp):
+        B = 1 + (a - 1) * t
+        pos = B > 0
+        val = (_pow(xp.where(pos, B, xp.ones_like(B)), expo, xp) - 1) / a
+        if a > 1:
+            return xp.where(pos, val, xp.full_like(t, -1 / a))
+        edge = xp.full_like(t, -1 / a if a < 0 else math.inf)  # B = 0: the limit
+        return xp.where(pos, val, xp.where(B == 0, edge, xp.inf))
+
+    def act(v, xp):
+        return v if a > 1 else 1 / (1 - a) - _softplus(-v, xp)
+
+    def critic(u, xp):
+        return (_pow(u, a - 1, xp) - 1) / (a - 1)
+
+    def term(p, q, xp):
+        both = (p > 0) & (q > 0)
+        lp, lq = xp.log(_masked(p, both, xp)), xp.log(_masked(q, both, xp))
+        mixed = xp.where(both, _exp(a * lp + (1 - a) * lq, xp), xp.zeros_like(p))
+        val = (mixed - q - a * (p - q)) * scale  # q f(p/q); at one zero: q/a or p/(1 - a)
+        if a > 1:  # p > 0 = q: p f'(inf) = inf
+            return xp.where((p > 0) & (q == 0), xp.inf, val)
+        if a < 0:  # q > 0 = p: q f(0) = inf
+            return xp.where((q > 0) & (p == 0), xp.inf, val)
+        return val
+
+    hi = math.inf if a > 1 else 1 / (1 - a)
+    return _make(
+        "alpha", f"(sum p^a q^(1-a) - 1) / (a (a - 1)), a = {a:g}",
+        f, conj, (-math.inf, hi), act, critic, term,
+        NOWOZIN + "; Amari, Differential-Geometrical Methods in Statistics (1985); "
+        "Cichocki and Amari, Entropy 12 (2010)",
+        alpha=a,
+    )
+
+
+def _alpha(alpha: object) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"alpha must be a real number (not 0 or 1), got {alpha!r}")
+    a = float(alpha)
+    if not math.isfinite(a) or a in (0.0, 1.0):
+        raise ValueError(
+            f"alpha must be a finite number other than 0 and 1 (their limits are "
+            f"kind='reverse_kl' and kind='kl'), got {alpha!r}"
+        )
+    return a
+
+
+class _Table(Mapping):
+    """The f-divergences by name: ``FDIVERGENCES[kind]`` is an :class:`FDivergence`
+    with the generator ``f``, its Fenchel conjugate ``conjugate`` and
+    ``conjugate_domain``, the f-GAN output ``activation`` and the ``optimal_critic``
+    f'(p/q), following Nowozin, Cseke and Tomioka (f-GAN, NeurIPS 2016, arXiv
+    1606.00709, Tables 1 and 2), with this library's normalisations (see each entry's
+    ``formula``). Kinds: kl, reverse_kl, js, tv, pearson, neyman, hellinger, jeffreys,
+    gan. The Amari family is ``alpha_divergence(alpha)``.
+
+    >>> from divergences import FDIVERGENCES
+    >>> sorted(FDIVERGENCES)[:3]
+    ['gan', 'hellinger', 'jeffreys']
+    >>> FDIVERGENCES["tv"].conjugate_domain
+    (-inf, 0.5)
+    """
+
+    def __init__(self, entries: dict[str, FDivergence]):
+        self._entries = dict(entries)
+
+    def __getitem__(self, kind: str) -> FDivergence:
+        if kind == "alpha":
+            raise KeyError("kind 'alpha' takes a parameter: use alpha_divergence(alpha)")
+        if kind not in self._entries:
+            raise KeyError(f"unknown f-divergence {kind!r}; known: {', '.join(self._entries)}")
+        return self._entries[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"FDIVERGENCES({', '.join(self._entries)})"
+
+
+FDIVERGENCES: Mapping[str, FDivergence] = _Table(
+    {d.name: d for d in (_kl(), _reverse_kl(), _js(), _tv(), _pearson(), _neyman(), _hellinger(), _jeffreys(), _gan())}
+)
+
+
+def _resolve(kind: object, alpha: object) -> FDivergence:
+    """The FDivergence for ``kind`` (a name or an FDivergence) and ``alpha``."""
+    if isinstance(kind, FDivergence):
+        if alpha is not None:
+            raise ValueError("alpha must be None when kind is an FDivergence (it carries its own alpha)")
+        return kind
+    check.choice(kind, "kind", KINDS)
+    if kind == "alpha":
+        if alpha is None:
+            raise ValueError("alpha must be given for kind='alpha' (a number other than 0 and 1)")
+        return alpha_divergence(alpha)  # type: ignore[arg-type]
+    if alpha is not None:
+        raise ValueError(f"alpha is only used with kind='alpha', got alpha={alpha!r} for kind={kind!r}")
+    return FDIVERGENCES[kind]  # type: ignore[index]
+
+
+# --------------------------------------------------------------------- public API
+
+
+def f_divergence(
+    p: Array,
+    q: Array,
+    kind: str | FDivergence = "kl",
+    *,
+    alpha: float | None = None,
+    normalize: bool = False,
+) -> Array:
+    r"""The f-divergence :math:`D_f(P\|Q) = \sum_x q(x) f(p(x)/q(x))` between histograms.
+
+    Kinds and the normalisations used (natural logarithms):
+
+    ============  ====================================================================
+    kind          :math:`D_f(P\|Q)`
+    ============  ====================================================================
+    kl            :math:`\sum p \log(p/q)`
+    reverse_kl    :math:`\sum q \log(q/p)`
+    js            :math:`\tfrac12 KL(p\|m) + \tfrac12 KL(q\|m)`, :math:`m = (p+q)/2`; :math:`\le \log 2`
+    tv            :math:`\sum |p - q| / 2`
+    pearson       :math:`\sum (p - q)^2 / q`
+    neyman        :math:`\sum (p - q)^2 / p`
+    hellinger     :math:`\sum (\sqrt p - \sqrt q)^2` (no factor 1/2; :math:`\le 2`)
+    jeffreys      :math:`KL(p\|q) + KL(q\|p)`
+    gan           :math:`\sum p \log\frac{2p}{p+q} + q \log\frac{2q}{p+q} - \log 4 = 2\,JS - \log 4`
+    alpha         :math:`(\sum p^\alpha q^{1-\alpha} - 1) / (\alpha(\alpha - 1))`, :math:`\alpha \notin \{0, 1\}`
+    ============  ====================================================================
+
+    ``gan`` is the divergence of the original GAN (Goodfellow et al. 2014): its
+    :math:`f(1) = -\log 4`, so :math:`D(P\|P) = -\log 4`, not 0.
+
+    Parameters
+    ----------
+    p, q : arrays (..., n)
+        Histograms on the same n bins: nonnegative, finite, each of total mass 1 along
+        the last axis (up to ``sqrt(eps)`` relative). Leading axes are a batch and
+        broadcast against each other.
+    kind : str or FDivergence
+        One of the kinds above (default ``"kl"``), or an entry of ``FDIVERGENCES`` /
+        ``alpha_divergence(alpha)``.
+    alpha : float, optional
+        The parameter of ``kind="alpha"`` (required there, rejected otherwise).
+    normalize : bool
+        Rescale ``p`` and ``q`` to unit mass instead of rejecting other masses.
+
+    Returns
+    -------
+    array (...)
+        :math:`D_f` per batch entry, in the caller's namespace, dtype and device.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``kind``; ``alpha`` missing, 0 or 1; negative, NaN or infinite
+        entries; masses other than 1; different numbers of bins or batch shapes
+        that do not broadcast. The message names the argument.
+
+    Notes
+    -----
+    Exact at zeros: :math:`0 f(0/0) = 0`, :math:`q f(0) = q \lim_{u \to 0} f(u)` and
+    :math:`0 f(p/0) = p \lim_{u \to\infty} f(u)/u`; the result is ``inf`` where the
+    divergence is infinite (kl with p > 0 = q, reverse_kl, neyman with q > 0 = p,
+    pearson, jeffreys at either, alpha > 1 with p > 0 = q, alpha < 0 with q > 0 = p).
+    Logarithms are taken of p and q separately (no overflow of p/q). O(n) per batch
+    entry, elementwise. Gradients (PyTorch) are exact where p, q > 0; at a zero entry
+    the masked branch contributes 0 (no NaN), e.g. :math:`\partial_p\, p\log(p/q) = 0`
+    at p = 0.
+
+    References
+    ----------
+    Csiszar, Studia Sci. Math. Hungar. 2 (1967); Ali and Silvey, JRSS B 28 (1966);
+    Nowozin, Cseke and Tomioka, f-GAN, NeurIPS 2016 (arXiv 1606.00709), Table 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, q = np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.25, 0.5])
+    >>> float(f_divergence(p, q, "kl"))  # log 2
+    0.6931471805599453
+    >>> float(f_divergence(q, p, "kl"))  # q > 0 = p in the last bin
+    inf
+    >>> float(f_divergence(p, q, "tv"))
+    0.5
+    >>> float(f_divergence(p, q, "alpha", alpha=2.0)) == float(f_divergence(p, q, "pearson")) / 2
+    True
+    """
+    spec = _resolve(kind, alpha)
+    if spec._term is None:
+        raise ValueError("kind must be a name or an FDivergence of FDIVERGENCES / alpha_divergence")
+    xp = namespace(p, q)
+    raw_p, raw_q = check.as_array(p, "p", xp), check.as_array(q, "q", xp)
+    dtype = result_dtype(xp, raw_p, raw_q)
+    p = check.probability_vectors(raw_p, "p", xp, dtype, normalize)
+    q = check.probability_vectors(raw_q, "q", xp, dtype, normalize)
+    p, q = _same_bins(p, q, "p", "q", xp)
+    return _blockwise_sum(spec._term, p, q, xp)  # type: ignore[arg-type]
+
+
+_BLOCK = 2**16  # elements per block on the host: temporaries stay in cache
+
+
+def _blockwise_sum(term: Callable[[Array, Array, Namespace], Array], p: Array, q: Array, xp: Namespace) -> Array:
+    """sum over the last axis of ``term(p, q)``; on the host, block by block along the
+    first axis: a few 512 KiB temporaries instead of full-size ones (2x faster at 10^7
+    entries, where each full-size temporary costs its page faults)."""
+    rows = max(1, _BLOCK // p.shape[-1])
+    if p.ndim < 2 or p.shape[0] <= rows or "cpu" not in str(device(p)).lower():
+        return xp.sum(term(p, q, xp), axis=-1)
+    blocks = [xp.sum(term(p[i:i + rows, ...], q[i:i + rows, ...], xp), axis=-1) for i in range(0, p.shape[0], rows)]
+    return xp.concat(blocks, axis=0)
+
+
+def _same_bins(p: Array, q: Array, np_: str, nq: str, xp: Namespace) -> tuple[Array, Array]:
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(
+            f"{np_} and {nq} must have the same number of bins (last axis), got shapes "
+            f"{tuple(p.shape)} and {tuple(q.shape)}"
+        )
+    try:
+        shape = np.broadcast_shapes(tuple(p.shape), tuple(q.shape))
+    except ValueError:
+        raise ValueError(
+            f"the batch shapes of {np_} {tuple(p.shape)} and {nq} {tuple(q.shape)} do not broadcast"
+        ) from None
+    if tuple(p.shape) == shape and tuple(q.shape) == shape:
+        return p, q
+    return xp.broadcast_to(p, shape), xp.broadcast_to(q, shape)
+
+
+def variational_f(
+    kind: str | FDivergence,
+    t_p: Array,
+    t_q: Array,
+    a: Array | None = None,
+    b: Array | None = None,
+    *,
+    alpha: float | None = None,
+    normalize: bool = False,
+) -> Array:
+    r"""The f-GAN critic objective :math:`\mathbb E_P[T] - \mathbb E_Q[f^*(T)] \le D_f(P\|Q)`.
+
+    .. math::
+
+        V(T) = \sum_i a_i\, T(x_i) - \sum_j b_j\, f^*(T(y_j))
+
+    for samples :math:`x_i \sim P` with weights :math:`a`, :math:`y_j \sim Q` with weights
+    :math:`b`. For every T it is a lower bound on :math:`D_f(P\|Q)` (Fenchel-Young), with
+    equality at :math:`T = f'(p/q)` (``FDIVERGENCES[kind].optimal_critic``)
+    (Nguyen, Wainwright and Jordan, IEEE Trans. Inf. Theory 56, 2010; Nowozin, Cseke
+    and Tomioka, f-GAN, NeurIPS 2016, arXiv 1606.00709). A critic maximises it;
+    the f-GAN generator minimises it.
+
+    Parameters
+    ----------
+    kind : str or FDivergence
+        A kind of :func:`f_divergence` or an :class:`FDivergence` (e.g.
+        ``alpha_divergence(0.5)``).
+    t_p, t_q : arrays (..., n), (..., m)
+        Critic values at the samples of P and of Q, finite, already mapped into
+        ``conjugate_domain`` (apply ``FDIVERGENCES[kind].activation`` to raw network
+        outputs). Where ``t_q`` leaves the domain :math:`f^* = \infty` and the
+        objective is ``-inf`` (still a valid, useless, lower bound). Leading axes are
+        a batch and broadcast.
+    a, b : arrays (..., n), (..., m), optional
+        Probability weights of the samples (uniform when omitted), as in
+        :func:`f_divergence`.
+    alpha : float, optional
+        The parameter for ``kind="alpha"``.
+    normalize : bool
+        Rescale ``a`` and ``b`` to unit mass instead of rejecting other masses.
+
+    Returns
+    -------
+    array (...)
+        The objective per batch entry, in the caller's namespace, dtype and device.
+
+    Notes
+    -----
+    O(n + m). Samples with zero weight contribute 0 even where :math:`f^* = \infty`.
+    Gradients (PyTorch) flow to ``t_p``, ``t_q`` and the weights.
+
+    Examples
+    --------
+    At the optimal critic on the support of two histograms the bound is tight:
+
+    >>> import numpy as np
+    >>> from divergences import FDIVERGENCES, f_divergence
+    >>> p, q = np.array([0.2, 0.3, 0.5]), np.array([0.4, 0.4, 0.2])
+    >>> T = FDIVERGENCES["js"].optimal_critic(p / q)
+    >>> bool(np.isclose(variational_f("js", T, T, p, q), f_divergence(p, q, "js")))
+    True
+    >>> bool(variational_f("js", np.zeros(3), np.zeros(3), p, q) <= f_divergence(p, q, "js"))
+    True
+    """
+    spec = _resolve(kind, alpha)
+    xp = namespace(t_p, t_q, a, b)
+    tp, tq = check.as_array(t_p, "t_p", xp), check.as_array(t_q, "t_q", xp)
+    raw = [tp, tq] + [check.as_array(w, n, xp) for w, n in ((a, "a"), (b, "b")) if w is not None]
+    dtype = result_dtype(xp, *raw)
+    tp, tq = _values(tp, "t_p", xp, dtype), _values(tq, "t_q", xp, dtype)
+    fstar = spec.conjugate(tq)
+    if a is None:
+        ep = xp.mean(tp, axis=-1)
+    else:
+        a = check.probability_vectors(a, "a", xp, dtype, normalize)
+        tp, a = _same_bins(tp, a, "t_p", "a", xp)
+        ep = xp.sum(a * tp, axis=-1)
+    if b is None:
+        eq = xp.mean(fstar, axis=-1)
+    else:
+        b = check.probability_vectors(b, "b", xp, dtype, normalize)
+        fstar, b = _same_bins(fstar, b, "t_q", "b", xp)
+        eq = xp.sum(b * xp.where(b > 0, fstar, xp.zeros_like(fstar)), axis=-1)  # 0 inf = 0
+    return ep - eq
+
+
+def _values(t: Array, name: str, xp: Namespace, dtype: Any) -> Array:
+    t = check.as_float(t, xp, dtype)
+    if t.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis (the samples), got a scalar")
+    check.check_nonempty(t, name)
+    check.check_finite(t, name, xp)
+    return t
+
+
+__all__ = ["FDIVERGENCES", "FDivergence", "alpha_divergence", "f_divergence", "variational_f"]

@@ -1,0 +1,266 @@
+r"""The Wasserstein divergence of WGAN-div (Wu et al., ECCV 2018, arXiv 1712.01026).
+
+.. math::
+
+    W_{k,p}(P, Q) = \sup_T\; \mathbb E_P[T] - \mathbb E_Q[T] - k\, \mathbb E_u\big[\|\nabla T\|^p\big]
+
+with u a reference measure (Wu et al. sample it on segments between real and fake
+points; recommended k = 2, p = 6). ``wasserstein_divergence_objective`` is the
+sampled critic objective; ``wasserstein_divergence_1d`` the exact value in one
+dimension for u uniform on an interval, in closed form (derivation below and in
+docs/divergences.md).
+
+Derivation (1-D). With F_P, F_Q the CDFs and P, Q inside [lo, hi], integration by
+parts gives E_P T - E_Q T = int T'(x) h(x) dx, h = F_Q - F_P. With u of density
+1/L on [lo, hi] (L = hi - lo), the objective is int [T' h - (k/L)|T'|^p] dx, maximised
+pointwise in g = T'(x): g = sign(h) (L |h| / (k p))^(1/(p-1)), with value
+(1/q) (L / (k p))^(q-1) |h|^q, q = p/(p-1) the conjugate exponent. So
+
+    W_{k,p} = (1/q) (L / (k p))^(q-1) int_lo^hi |F_Q - F_P|^q dx,
+
+and outside [lo, hi], where T' is free, the supremum is +inf unless F_Q = F_P there.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _validate as check
+from ._array import Array, Namespace, device, namespace, result_dtype
+
+
+def wasserstein_divergence_objective(
+    t_real: Array,
+    t_fake: Array,
+    grad_norms: Array,
+    *,
+    k: float = 2.0,
+    p: float = 6.0,
+) -> Array:
+    r"""The sampled WGAN-div critic objective (to be maximised by the critic).
+
+    .. math::
+
+        \frac1n\sum_i T(x_i) - \frac1m\sum_j T(y_j) - \frac{k}{l}\sum_s \|\nabla T(u_s)\|^p
+
+    for real samples :math:`x_i \sim P`, fake samples :math:`y_j \sim Q` and points
+    :math:`u_s \sim u` where the gradient norms were taken (Wu et al., "Wasserstein
+    Divergence for GANs", ECCV 2018, arXiv 1712.01026, with the signs of a
+    maximised objective). Its supremum over T, in expectation, is
+    :math:`W_{k,p}(P, Q)`; in 1-D with u uniform on an interval that is
+    :func:`wasserstein_divergence_1d`.
+
+    Parameters
+    ----------
+    t_real, t_fake : arrays (..., n), (..., m)
+        Critic values at the real and the fake samples (last axis: samples; leading
+        axes are a batch and broadcast).
+    grad_norms : array (..., l)
+        :math:`\|\nabla_x T(u_s)\|` at the penalty points, >= 0.
+    k : float
+        Penalty weight, > 0 (Wu et al. recommend 2).
+    p : float
+        Penalty power, > 1 (Wu et al. recommend 6).
+
+    Returns
+    -------
+    array (...)
+        The objective, in the caller's namespace, dtype and device. Gradients
+        (PyTorch) flow to all three inputs.
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite values, negative ``grad_norms``, empty inputs, ``k <= 0`` or
+        ``p <= 1``; the message names the argument.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(wasserstein_divergence_objective(np.array([1.0, 3.0]), np.array([0.0]),
+    ...                                         np.array([1.0, 0.0]), k=2.0, p=6.0))
+    1.0
+    """
+    xp = namespace(t_real, t_fake, grad_norms)
+    k, p = _k_p(k, p)
+    raw = [check.as_array(x, n, xp) for x, n in ((t_real, "t_real"), (t_fake, "t_fake"), (grad_norms, "grad_norms"))]
+    dtype = result_dtype(xp, *raw)
+    tr, tf, g = (_samples(x, n, xp, dtype) for x, n in zip(raw, ("t_real", "t_fake", "grad_norms")))
+    if bool(xp.min(g) < 0):
+        raise ValueError("grad_norms has negative entries: norms must be >= 0")
+    return xp.mean(tr, axis=-1) - xp.mean(tf, axis=-1) - k * xp.mean(g**p, axis=-1)
+
+
+def wasserstein_divergence_1d(
+    x: Array,
+    y: Array,
+    x_weights: Array | None = None,
+    y_weights: Array | None = None,
+    *,
+    k: float = 2.0,
+    p: float = 6.0,
+    support: Sequence[float] | None = None,
+    normalize: bool = False,
+) -> Array:
+    r"""The exact Wasserstein divergence :math:`W_{k,p}(P, Q)` in one dimension.
+
+    For u uniform on ``support`` = [lo, hi] (length L):
+
+    .. math::
+
+        W_{k,p}(P, Q) = \sup_T \mathbb E_P[T] - \mathbb E_Q[T] - k\,\mathbb E_u|T'|^p
+        = \frac1q \Big(\frac{L}{k p}\Big)^{q-1} \int_{lo}^{hi} |F_Q(x) - F_P(x)|^q \, dx,
+        \qquad q = \frac{p}{p-1}.
+
+    Integrating by parts, :math:`\mathbb E_P T - \mathbb E_Q T = \int T'(F_Q - F_P)\,dx`, and
+    the supremum is pointwise in :math:`T'(x)`: the optimal critic has
+    :math:`T' = \operatorname{sign}(F_Q - F_P)\,(L |F_Q - F_P| / (kp))^{1/(p-1)}`. Outside
+    [lo, hi] u puts no mass and :math:`T'` is free, so :math:`W_{k,p} = \infty` if
+    :math:`F_P \ne F_Q` on a stretch of positive length there. (Wu et al., ECCV 2018,
+    arXiv 1712.01026; the closed form is derived in docs/divergences.md.)
+
+    Parameters
+    ----------
+    x, y : arrays (..., n), (..., m)
+        Samples of P and of Q (last axis: points; leading axes are a batch and
+        broadcast).
+    x_weights, y_weights : arrays (..., n), (..., m), optional
+        Probability weights (uniform when omitted), each of total mass 1.
+    k : float
+        Penalty weight, > 0.
+    p : float
+        Penalty power, > 1.
+    support : (lo, hi), optional
+        The interval on which u is uniform, lo < hi. Default: the hull of both
+        samples, per batch entry (then :math:`W_{k,p} = 0` when all points coincide).
+    normalize : bool
+        Rescale the weights to unit mass instead of rejecting other masses.
+
+    Returns
+    -------
+    array (...)
+        :math:`W_{k,p}` per batch entry (>= 0, ``inf`` as above), in the caller's
+        namespace, dtype and device.
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite values, negative weights, masses other than 1, ``k <= 0``,
+        ``p <= 1``, a ``support`` that is not a finite interval with lo < hi; the
+        message names the argument.
+
+    Notes
+    -----
+    :math:`F_Q - F_P` is piecewise constant between the merged sorted points, so the
+    integral is a finite sum over those gaps: O((n + m) log(n + m)) per batch entry,
+    exact up to round-off (no quadrature). Differences of CDFs below
+    ``(n + m) * eps`` count as 0 when deciding whether the value is infinite. Scaling:
+    :math:`W_{k,p}` is :math:`\propto k^{-1/(p-1)}`; as :math:`p \to \infty` it tends
+    to :math:`\int |F_Q - F_P| = W_1`. Gradients (PyTorch) flow to the points and the
+    weights.
+
+    Examples
+    --------
+    Two Diracs at 0 and 1 (u uniform on [0, 1], p = 2, k = 1): :math:`|F_Q - F_P| = 1`
+    on [0, 1], so :math:`W = \frac12 (1/2)^1 \cdot 1 = 1/4`.
+
+    >>> import numpy as np
+    >>> float(wasserstein_divergence_1d(np.array([1.0]), np.array([0.0]), k=1.0, p=2.0))
+    0.25
+    """
+    xp = namespace(x, y, x_weights, y_weights)
+    k, p = _k_p(k, p)
+    rx, ry = check.as_array(x, "x", xp), check.as_array(y, "y", xp)
+    dtype = result_dtype(xp, rx, ry)
+    x, y = _samples(rx, "x", xp, dtype), _samples(ry, "y", xp, dtype)
+    xw = _weights(x_weights, "x_weights", x, xp, dtype, normalize)
+    yw = _weights(y_weights, "y_weights", y, xp, dtype, normalize)
+    bounds = _support(support)
+    x, y, xw, yw = _broadcast(xp, ("x", x), ("y", y), ("x_weights", xw), ("y_weights", yw))
+
+    z = xp.concat([x, y], axis=-1)
+    order = xp.argsort(z, axis=-1, stable=False)
+    z = xp.take_along_axis(z, order, axis=-1)
+    H = xp.cumulative_sum(xp.take_along_axis(xp.concat([xw, -yw], axis=-1), order, axis=-1), axis=-1)
+    H = abs(H[..., :-1])  # |F_P - F_Q| on each gap between consecutive merged points
+    left, right = z[..., :-1], z[..., 1:]
+    if bounds is None:
+        length = z[..., -1] - z[..., 0]
+        gaps, infinite = right - left, None
+    else:
+        lo, hi = bounds
+        length = xp.full(z.shape[:-1], hi - lo, dtype=dtype, device=device(z))
+        gaps = xp.clip(right, lo, hi) - xp.clip(left, lo, hi)  # the part of each gap inside
+        outside = (right - left) - gaps
+        tol = z.shape[-1] * xp.finfo(dtype).eps
+        infinite = xp.any((outside > 0) & (H > tol), axis=-1)
+    q = p / (p - 1)
+    integral = xp.sum(H**q * gaps, axis=-1)
+    # (1/q) (L / (k p))^(q - 1), with gradient 0 (not NaN) at L = 0
+    pos = length > 0
+    lsafe = xp.where(pos, length, xp.ones_like(length))
+    factor = xp.where(pos, (lsafe / (k * p)) ** (q - 1), xp.zeros_like(length)) / q
+    value = factor * integral
+    if infinite is not None:
+        value = xp.where(infinite, xp.inf, value)
+    return value
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def _k_p(k: object, p: object) -> tuple[float, float]:
+    k = check.positive_number(k, "k")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"p must be a real number > 1, got {p!r}")
+    p = float(p)
+    if not (math.isfinite(p) and p > 1):
+        raise ValueError(f"p must be a finite number > 1 (at p = 1 the supremum is 0 or inf), got {p!r}")
+    return k, p
+
+
+def _samples(x: Array, name: str, xp: Namespace, dtype: Any) -> Array:
+    x = check.as_float(x, xp, dtype)
+    if x.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis (the samples), got a scalar")
+    check.check_nonempty(x, name)
+    check.check_finite(x, name, xp)
+    return x
+
+
+def _weights(w: Any, name: str, x: Array, xp: Namespace, dtype: Any, normalize: bool) -> Array:
+    n = x.shape[-1]
+    if w is None:
+        return xp.full((n,), 1.0 / n, dtype=dtype, device=device(x))
+    w = check.probability_vectors(w, name, xp, dtype, normalize)
+    if w.shape[-1] != n:
+        raise ValueError(f"{name} must have {n} entries along its last axis (one per point), got shape {tuple(w.shape)}")
+    return w
+
+
+def _support(support: object) -> tuple[float, float] | None:
+    if support is None:
+        return None
+    try:
+        lo, hi = (float(s) for s in support)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"support must be a pair (lo, hi) of real numbers, got {support!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"support must be a finite interval (lo, hi) with lo < hi, got {support!r}")
+    return lo, hi
+
+
+def _broadcast(xp: Namespace, *named: tuple[str, Array]) -> list[Array]:
+    """Broadcast the leading (batch) axes of all arrays to one shape."""
+    try:
+        batch = np.broadcast_shapes(*(tuple(a.shape[:-1]) for _, a in named))
+    except ValueError:
+        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in named)
+        raise ValueError(f"the leading (batch) axes do not broadcast: {shapes}") from None
+    return [a if tuple(a.shape[:-1]) == batch else xp.broadcast_to(a, (*batch, a.shape[-1])) for _, a in named]
+
+
+__all__ = ["wasserstein_divergence_1d", "wasserstein_divergence_objective"]
