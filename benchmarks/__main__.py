@@ -20,6 +20,7 @@ AREAS = {
     "sliced": "benchmarks.sliced",
     "entropic": "benchmarks.entropic",
     "certify": "benchmarks.certify",
+    "online": "benchmarks.online",
     "fdiv": "benchmarks.fdiv",
 }
 

@@ -222,3 +222,15 @@ def probability_vectors(x: object, name: str, xp: Namespace, dtype: Any, normali
             "pass normalize=True to rescale it to a probability vector"
         )
     return x
+
+
+def cost_and_weights(M: object, a: object, b: object, xp: Namespace) -> tuple[Array, Array, Array]:
+    """A finite (n, m) cost and 1-D weights (uniform when None) in its dtype and
+    device; the masses are not compared here (balanced problems call ``balanced``)."""
+    M = cost_matrix(M, xp)
+    n, m = M.shape
+    a = weights(a, "a", n, xp, M.dtype, device(M))
+    b = weights(b, "b", m, xp, M.dtype, device(M))
+    check_ndim(a, "a", (1,))
+    check_ndim(b, "b", (1,))
+    return M, a, b

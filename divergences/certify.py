@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 from . import _validate as check
-from ._array import Array, Namespace, device, namespace
+from ._array import Array, Namespace, namespace
 from .duality import _c_transform
 
 
@@ -114,12 +114,8 @@ def certify(
     True
     """
     xp = namespace(M, a, b, f, g, plan)
-    M = check.cost_matrix(M, xp)
+    M, a, b = check.cost_and_weights(M, a, b, xp)
     n, m = M.shape
-    a = check.weights(a, "a", n, xp, M.dtype, device(M))
-    b = check.weights(b, "b", m, xp, M.dtype, device(M))
-    check.check_ndim(a, "a", (1,))
-    check.check_ndim(b, "b", (1,))
     a, b = check.balanced(a, b, xp, normalize=False)
     f = _vector(f, "f", n, M, xp)
     g = _vector(g, "g", m, M, xp)

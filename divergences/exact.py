@@ -91,12 +91,8 @@ def solve(
     (0.0, 0.0)
     """
     xp = namespace(M, a, b)
-    M = v.cost_matrix(M, xp)
+    M, a, b = v.cost_and_weights(M, a, b, xp)
     n, m = M.shape
-    a = v.weights(a, "a", n, xp, M.dtype, device(M))
-    b = v.weights(b, "b", m, xp, M.dtype, device(M))
-    v.check_ndim(a, "a", (1,))
-    v.check_ndim(b, "b", (1,))
     a, b = v.balanced(a, b, xp, normalize)
     method = v.choice(method, "method", METHODS)
     on_fail = v.choice(on_fail, "on_fail", ("warn", "raise"))

@@ -98,6 +98,21 @@ def gaussian_wasserstein(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
     >>> round(float(w), 12)  # sqrt(3**2 + (1 - 5)**2)
     5.0
     """
+    xp, m1, C1, m2, C2, lam1, lam2 = _inputs(m1, C1, m2, C2)
+
+    A1, A2 = _factor(C1, lam1, xp), _factor(C2, lam2, xp)
+    means = xp.sum((m1 - m2) ** 2, axis=-1)
+    traces = xp.sum(A1 * A1, axis=(-2, -1)) + xp.sum(A2 * A2, axis=(-2, -1))
+    cross = xp.sum(xp.linalg.svdvals(xp.matrix_transpose(A2) @ A1), axis=-1)
+    w2 = xp.clip(means + traces - 2 * cross, 0.0, None)
+    # sqrt with gradient 0 (a subgradient) at W_2 = 0 instead of inf * 0 = NaN
+    positive = w2 > 0
+    return xp.where(positive, xp.sqrt(xp.where(positive, w2, xp.ones_like(w2))), xp.zeros_like(w2))
+
+
+def _inputs(m1, C1, m2, C2):
+    """Validated floating arrays of two Gaussians and the eigenvalues of both
+    covariances (shared by every closed form between Gaussians)."""
     xp = namespace(m1, C1, m2, C2)
     raw = {
         "m1": v.as_array(m1, "m1", xp),
@@ -112,15 +127,7 @@ def gaussian_wasserstein(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
         v.check_finite(x, name, xp)
     C1, lam1 = _covariance(C1, "C1", xp)
     C2, lam2 = _covariance(C2, "C2", xp)
-
-    A1, A2 = _factor(C1, lam1, xp), _factor(C2, lam2, xp)
-    means = xp.sum((m1 - m2) ** 2, axis=-1)
-    traces = xp.sum(A1 * A1, axis=(-2, -1)) + xp.sum(A2 * A2, axis=(-2, -1))
-    cross = xp.sum(xp.linalg.svdvals(xp.matrix_transpose(A2) @ A1), axis=-1)
-    w2 = xp.clip(means + traces - 2 * cross, 0.0, None)
-    # sqrt with gradient 0 (a subgradient) at W_2 = 0 instead of inf * 0 = NaN
-    positive = w2 > 0
-    return xp.where(positive, xp.sqrt(xp.where(positive, w2, xp.ones_like(w2))), xp.zeros_like(w2))
+    return xp, m1, C1, m2, C2, lam1, lam2
 
 
 def _check_shapes(m1: Array, C1: Array, m2: Array, C2: Array) -> None:

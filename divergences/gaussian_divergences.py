@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import math
 
-from . import _validate as v
-from ._array import Array, Namespace, namespace, result_dtype
-from .gaussian import _check_shapes, _covariance
+from ._array import Array, Namespace
+from .gaussian import _inputs
 
 
 def gaussian_kl(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
@@ -154,26 +153,6 @@ def gaussian_hellinger(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
 
 
 # ------------------------------------------------------------------------ helpers
-
-
-def _inputs(m1, C1, m2, C2):
-    """Validated floating arrays (the checks of gaussian_wasserstein) and the
-    eigenvalues of both covariances."""
-    xp = namespace(m1, C1, m2, C2)
-    raw = {
-        "m1": v.as_array(m1, "m1", xp),
-        "C1": v.as_array(C1, "C1", xp),
-        "m2": v.as_array(m2, "m2", xp),
-        "C2": v.as_array(C2, "C2", xp),
-    }
-    dtype = result_dtype(xp, *raw.values())
-    m1, C1, m2, C2 = (v.as_float(x, xp, dtype) for x in raw.values())
-    _check_shapes(m1, C1, m2, C2)
-    for x, name in ((m1, "m1"), (C1, "C1"), (m2, "m2"), (C2, "C2")):
-        v.check_finite(x, name, xp)
-    C1, lam1 = _covariance(C1, "C1", xp)
-    C2, lam2 = _covariance(C2, "C2", xp)
-    return xp, m1, C1, m2, C2, lam1, lam2
 
 
 def _floor(lam: Array, xp: Namespace) -> Array:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from .. import _validate as check
-from .._array import Array, Namespace, constant, device, namespace, safe_log
+from .._array import Array, Namespace, constant, namespace, safe_log
 from .._results import TransportResult
 from ..certify import feasible_potentials, rounded_cost
 from . import _kernel as k
@@ -153,12 +153,7 @@ def entropic_dual(f: Array, g: Array, M: Array, a: Array, b: Array, eps: float,
 
 def _problem(M, a, b, unbalanced, xp: Namespace) -> tuple[k.Problem, tuple[Array, Array, Array]]:
     """The validated problem on constant copies, and the live (M, a, b) for gradients."""
-    M = check.cost_matrix(M, xp)
-    n, m = M.shape
-    a = check.weights(a, "a", n, xp, M.dtype, device(M))
-    b = check.weights(b, "b", m, xp, M.dtype, device(M))
-    check.check_ndim(a, "a", (1,))
-    check.check_ndim(b, "b", (1,))
+    M, a, b = check.cost_and_weights(M, a, b, xp)
     rho = None if unbalanced is None else check.positive_number(unbalanced, "unbalanced", allow_inf=True)
     if rho is None or rho == float("inf"):
         rho = None
