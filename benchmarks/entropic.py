@@ -32,8 +32,6 @@ import time
 
 import numpy as np
 import ot
-import torch
-from geomloss import SamplesLoss
 from scipy.spatial.distance import cdist
 
 import divergences
@@ -129,6 +127,12 @@ def _pot_rows(n: int, w: np.ndarray, M: np.ndarray, quick: bool, exact: float) -
 
 
 def _geomloss_rows(n: int, x, y, w: np.ndarray, M: np.ndarray, quick: bool) -> list[Row]:
+    try:  # GeomLoss (and torch) come with the "bench" extra only
+        import torch
+        from geomloss import SamplesLoss
+    except ImportError:
+        print("entropic: geomloss not installed, GeomLoss rows skipped")
+        return []
     blur = math.sqrt(EPS / 2)  # GeomLoss eps_g = blur^2 = EPS / 2 on cost M / 2
     loss = SamplesLoss("sinkhorn", p=2, blur=blur, scaling=0.95, backend="tensorized",
                        potentials=True, debias=False)
