@@ -1,3 +1,25 @@
-"""gan: GAN critic and generator losses as variational forms of `divergences`."""
+"""gan: GAN critic and generator losses as variational forms of `divergences`.
 
-__all__: list[str] = []
+``gan.loss(name, **hparams)`` gives a :class:`Loss` whose ``critic`` and ``generator``
+methods return the two players' scalar losses; ``gan.LOSSES`` lists the names with
+their defaults and papers; ``gan.penalties`` holds the gradient penalties (WGAN-GP,
+WGAN-LP, R1, R2, WGAN-div); ``gan.clip_weights`` is WGAN's weight clipping. Each
+loss is tested at its optimal critic against the divergence it estimates
+(docs/gan.md).
+"""
+
+from . import penalties
+from .losses import LOSSES
+from .losses import Loss
+from .losses import LossInfo
+from .losses import clip_weights
+from .losses import loss
+
+__all__ = [
+    "LOSSES",
+    "Loss",
+    "LossInfo",
+    "clip_weights",
+    "loss",
+    "penalties",
+]
