@@ -140,9 +140,11 @@ def _diameter(pb: o.CloudProblem) -> float:
 
 def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
     """Zero-valued terms whose gradients are the envelope gradients: in the points
-    (for both values) and in the weights (for the entropic value only)."""
+    (for both values) and in the weights (for the entropic value only). The points
+    are compared with their own detached copies, not with the centred clouds of
+    ``pb``: a shift times the gradients would cancel only up to round-off."""
     (x, y, a, b), (Gx, Gy, f, g) = live, grads
-    points = xp.sum(Gx * (x - pb.x)) + xp.sum(Gy * (y - pb.y))
+    points = xp.sum(Gx * (x - constant(x, xp))) + xp.sum(Gy * (y - constant(y, xp)))
     weights = xp.sum(f * (a - pb.a)) + xp.sum(g * (b - pb.b))
     return points, weights
 

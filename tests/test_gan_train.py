@@ -1,0 +1,236 @@
+"""gan.train: the single-loss step's gradients equal the alternating step's, n_critic
+and TTUR bookkeeping, and the helpers (label smoothing, instance noise, historical
+averaging, spectral normalisation checked with divergences.linalg.spectral_norm)."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import divergences  # noqa: E402
+import gan  # noqa: E402
+from gan import train  # noqa: E402
+
+DT = torch.float64
+
+
+def _mlp(d_in, d_out, seed, hidden=8):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(
+        torch.nn.Linear(d_in, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, d_out)
+    ).to(DT)
+
+
+def _grads(module):
+    return [p.grad.clone() for p in module.parameters()]
+
+
+def _data(seed=0, n=16):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 2, dtype=DT, generator=g) + 1.0, torch.randn(n, 3, dtype=DT, generator=g)
+
+
+@pytest.mark.parametrize("name", ["ns-sgan", "wgan-gp", "rahinge", "gan-qp", "f-gan:kl"])
+def test_single_loss_gradients_equal_the_alternating_gradients(name):
+    real, z = _data()
+    loss = gan.loss(name)
+    # the alternating step with n_critic = 1, computed without stepping (lr = 0)
+    G, D = _mlp(3, 2, 1), _mlp(2, 1, 2)
+    torch.manual_seed(7)  # the same interpolation weights for wgan-gp
+    train.alternating_step(G, D, loss, real, z, torch.optim.SGD(G.parameters(), lr=0.0),
+                           torch.optim.SGD(D.parameters(), lr=0.0))
+    g_alt, d_alt = _grads(G), _grads(D)
+    # the single loss, one backward pass
+    G2, D2 = _mlp(3, 2, 1), _mlp(2, 1, 2)
+    torch.manual_seed(7)
+    L, parts = train.single_loss(G2, D2, loss, real, z)
+    L.backward()
+    for a, b in zip(g_alt + d_alt, _grads(G2) + _grads(D2)):
+        assert torch.allclose(a, b, rtol=1e-12, atol=1e-14), name
+    # and each is the gradient of its own loss alone (not of the sum)
+    G3, D3 = _mlp(3, 2, 1), _mlp(2, 1, 2)
+    torch.manual_seed(7)
+    fake = G3(z)
+    gd = torch.autograd.grad(loss.critic(D3, real, fake), list(D3.parameters()))
+    gg = torch.autograd.grad(loss.generator(D3, real, fake), list(G3.parameters()))
+    for a, b in zip(list(gg) + list(gd), _grads(G2) + _grads(D2)):
+        assert torch.allclose(a, b, rtol=1e-12, atol=1e-14), name
+    assert float(L.detach()) == pytest.approx(float(parts.critic + parts.generator), rel=1e-14)
+    # the generator's loss would have given the critic a nonzero gradient without the stop-gradient
+    leak = torch.autograd.grad(loss.generator(D3, real, G3(z)), list(D3.parameters()), allow_unused=True)
+    assert any(g is not None and float(g.abs().sum()) > 0 for g in leak)
+
+
+def test_single_loss_step_steps_both_networks_with_one_or_two_optimisers():
+    real, z = _data(1)
+    for shared in (False, True):
+        G, D = _mlp(3, 2, 3), _mlp(2, 1, 4)
+        G0, D0 = [p.detach().clone() for p in G.parameters()], [p.detach().clone() for p in D.parameters()]
+        L, _ = train.single_loss(_mlp(3, 2, 3), _mlp(2, 1, 4), gan.loss("hinge"), real, z)
+        if shared:
+            opt = torch.optim.SGD([*G.parameters(), *D.parameters()], lr=0.1)
+            out = train.single_loss_step(G, D, gan.loss("hinge"), real, z, opt, opt)
+        else:
+            out = train.single_loss_step(G, D, gan.loss("hinge"), real, z, torch.optim.SGD(G.parameters(), lr=0.1),
+                                         torch.optim.SGD(D.parameters(), lr=0.2))
+        lr_d = 0.1 if shared else 0.2
+        for p, p0 in zip(G.parameters(), G0):
+            assert torch.allclose(p.detach(), p0 - 0.1 * p.grad, rtol=1e-13, atol=1e-15)
+        for p, p0 in zip(D.parameters(), D0):
+            assert torch.allclose(p.detach(), p0 - lr_d * p.grad, rtol=1e-13, atol=1e-15)
+        assert float(out.critic + out.generator) == pytest.approx(float(L.detach()), rel=1e-13)
+
+
+def test_alternating_step_takes_n_critic_updates_then_one_generator_update():
+    # a linear critic under wgan: its gradient E fake - E real does not depend on w,
+    # so n_critic SGD steps move w by exactly n_critic * lr * (E real - E fake)
+    real, z = _data(2)
+    G = torch.nn.Linear(3, 2).to(DT)
+    D = torch.nn.Linear(2, 1).to(DT)
+    w0 = D.weight.detach().clone()
+    with torch.no_grad():
+        fake_mean = G(z).mean(dim=0)
+    calls = {"real": 0, "z": 0}
+
+    def draw_real():
+        calls["real"] += 1
+        return real
+
+    def draw_z():
+        calls["z"] += 1
+        return z
+
+    c_lr, g_lr = 0.3, 0.1  # TTUR
+    out = train.alternating_step(G, D, gan.loss("wgan"), draw_real, draw_z,
+                                 torch.optim.SGD(G.parameters(), lr=g_lr), torch.optim.SGD(D.parameters(), lr=c_lr),
+                                 n_critic=3)
+    expected_w = w0 + 3 * c_lr * (real.mean(dim=0) - fake_mean)
+    assert torch.allclose(D.weight.detach(), expected_w, rtol=1e-13)
+    assert calls == {"real": 4, "z": 4}  # fresh batches for each of 3 + 1 updates
+    # the generator's gradient is taken with the updated critic: d/dW_G of -E w.G(z)
+    assert torch.allclose(G.weight.grad, -expected_w.T @ z.mean(dim=0, keepdim=True), rtol=1e-13)
+    assert out.critic.requires_grad is False and out.generator.requires_grad is False
+    # the last critic loss is E w.fake - E w.real at w after two updates
+    delta = real.mean(dim=0) - fake_mean
+    assert float(out.critic) == pytest.approx(float(-(w0 + 2 * c_lr * delta) @ delta), rel=1e-12)
+
+
+def test_alternating_step_leaves_the_critic_gradient_of_its_own_loss():
+    real, z = _data(3)
+    G, D = _mlp(3, 2, 5), _mlp(2, 1, 6)
+    train.alternating_step(G, D, gan.loss("ns-sgan"), real, z, torch.optim.SGD(G.parameters(), lr=0.0),
+                           torch.optim.SGD(D.parameters(), lr=0.0))
+    expected = torch.autograd.grad(gan.loss("ns-sgan").critic(D, real, G(z)), list(D.parameters()))
+    for p, e in zip(D.parameters(), expected):
+        assert torch.allclose(p.grad, e, rtol=1e-13, atol=1e-15)
+
+
+def test_single_loss_on_a_spectrally_normalised_critic():
+    real, z = _data(4)
+    G, D = _mlp(3, 2, 7), train.spectral_norm(_mlp(2, 1, 8))
+    D.eval()  # no power-iteration update between the calls
+    L, _ = train.single_loss(G, D, gan.loss("wgan"), real, z)
+    L.backward()
+    expected = torch.autograd.grad(gan.loss("wgan").critic(D, real, G(z)), list(D.parameters()))
+    for p, e in zip(D.parameters(), expected):
+        assert torch.allclose(p.grad, e, rtol=1e-12, atol=1e-15)
+
+
+# ------------------------------------------------------------------ helpers
+
+def test_smooth_labels_is_one_sided():
+    y = torch.tensor([1.0, 0.0, 1.0, 0.0], dtype=DT)
+    assert torch.equal(train.smooth_labels(y, 0.2), torch.tensor([0.8, 0.0, 0.8, 0.0], dtype=DT))
+    assert torch.equal(train.smooth_labels(y, 0.0), y)
+    with pytest.raises(ValueError, match="smoothing"):
+        train.smooth_labels(y, 1.0)
+    with pytest.raises(ValueError, match="smoothing"):
+        train.smooth_labels(y, -0.1)
+
+
+def test_instance_noise():
+    x = torch.arange(6, dtype=DT).reshape(3, 2)
+    assert train.instance_noise(x, 0.0) is x
+    a = train.instance_noise(x, 0.3, generator=torch.Generator().manual_seed(5))
+    b = train.instance_noise(x, 0.3, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(a, b) and a.dtype == DT
+    eps = torch.randn(3, 2, dtype=DT, generator=torch.Generator().manual_seed(5))
+    assert torch.allclose(a, x + 0.3 * eps, rtol=1e-15)
+    big = train.instance_noise(torch.zeros(200_000, dtype=DT), 2.0, generator=torch.Generator().manual_seed(0))
+    assert float(big.std()) == pytest.approx(2.0, rel=1e-2)
+    with pytest.raises(ValueError, match="sigma"):
+        train.instance_noise(x, -1.0)
+
+
+def test_historical_average_by_hand():
+    m = torch.nn.Linear(2, 1).to(DT)
+    h = train.HistoricalAverage(m, weight=0.5)
+    assert float(h()) == 0.0
+    snaps = [([1.0, 2.0], -1.0), ([3.0, 0.0], 1.0), ([2.0, 4.0], 3.0)]
+    for w, b in snaps:
+        with torch.no_grad():
+            m.weight.copy_(torch.tensor([w], dtype=DT))
+            m.bias.fill_(b)
+        h.update()
+    assert h.count == 3
+    assert torch.allclose(h.average[0], torch.tensor([[2.0, 2.0]], dtype=DT))
+    assert torch.allclose(h.average[1], torch.tensor([1.0], dtype=DT))
+    # current (2, 4; 3) against the average (2, 2; 1): 0.5 * (0 + 4 + 4) = 4
+    value = h()
+    assert float(value.detach()) == pytest.approx(4.0, rel=1e-15)
+    value.backward()  # gradient 2 w (theta - average)
+    assert torch.allclose(m.weight.grad, torch.tensor([[0.0, 2.0]], dtype=DT))
+    assert torch.allclose(m.bias.grad, torch.tensor([2.0], dtype=DT))
+
+
+def test_spectral_norm_bounds_each_layer_and_the_critic():
+    linalg = pytest.importorskip("divergences.linalg")
+    if not hasattr(linalg, "spectral_norm"):
+        pytest.skip("divergences.linalg.spectral_norm not available")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.Tanh(),
+                              torch.nn.Linear(16, 1)).to(DT)
+    with torch.no_grad():
+        for layer in (net[0], net[2], net[4]):
+            layer.weight.mul_(5.0)  # far from 1-Lipschitz before normalisation
+    train.spectral_norm(net, n_power_iterations=1)
+    x = torch.randn(64, 4, dtype=DT)
+    with torch.no_grad():
+        for _ in range(50):  # power iterations continue in training mode
+            net(x)
+    net.eval()
+    for layer in (net[0], net[2], net[4]):
+        W = layer.weight.detach().numpy()
+        sigma = float(linalg.spectral_norm(W, seed=0, tol=1e-10, n_iter=10_000).value)
+        assert sigma == pytest.approx(1.0, abs=1e-6)
+        assert sigma == pytest.approx(np.linalg.norm(W, 2), rel=1e-8)
+    with torch.no_grad():
+        f = net(x)[:, 0]
+    assert float(divergences.lipschitz_constant(f.numpy(), x.numpy())) <= 1.0 + 1e-6
+    # applying it twice keeps one parametrization; a module without layers is rejected
+    train.spectral_norm(net)
+    assert len(net[0].parametrizations.weight) == 1
+    with pytest.raises(ValueError, match="no linear"):
+        train.spectral_norm(torch.nn.ReLU())
+
+
+def test_bad_input():
+    real, z = _data()
+    G, D = _mlp(3, 2, 0), _mlp(2, 1, 0)
+    opt = torch.optim.SGD([*G.parameters(), *D.parameters()], lr=0.1)
+    with pytest.raises(ValueError, match="n_critic"):
+        train.alternating_step(G, D, gan.loss("wgan"), real, z, opt, opt, n_critic=0)
+    with pytest.raises(TypeError, match="loss must be a gan.Loss"):
+        train.alternating_step(G, D, "wgan", real, z, opt, opt)
+    with pytest.raises(TypeError, match="critic must be a torch.nn.Module"):
+        train.single_loss(G, lambda x: x[:, 0], gan.loss("wgan"), real, z)
+    with pytest.raises(TypeError, match="real must be"):
+        train.single_loss_step(G, D, gan.loss("wgan"), lambda: 3, z, opt, opt)
+    with pytest.raises(ValueError, match="weight"):
+        train.HistoricalAverage(D, weight=-1.0)
+
+
+def test_public_names_are_documented():
+    for name in train.__all__:
+        assert len(getattr(train, name).__doc__) > 80, name
+    assert len(train.__doc__) > 80
