@@ -22,6 +22,7 @@ AREAS = {
     "certify": "benchmarks.certify",
     "online": "benchmarks.online",
     "fdiv": "benchmarks.fdiv",
+    "dpp": "benchmarks.dpp",
     "gan": "benchmarks.gan",
 }
 

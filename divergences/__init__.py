@@ -4,6 +4,8 @@ Every function takes NumPy, CuPy or PyTorch arrays (any array API library) and
 returns its result in the caller's namespace, dtype and device.
 """
 
+from . import dpp
+from . import linalg
 from ._results import TransportResult
 from .certify import Certificate
 from .certify import certify
@@ -43,12 +45,14 @@ __all__ = [
     "alpha_divergence",
     "c_transform",
     "certify",
+    "dpp",
     "dual_value",
     "f_divergence",
     "gaussian_hellinger",
     "gaussian_kl",
     "gaussian_wasserstein",
     "kantorovich_rubinstein",
+    "linalg",
     "lipschitz_constant",
     "max_sliced_wasserstein",
     "qp_divergence",
