@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from .losses import Loss, loss as _loss
 from .penalties import _batch, _positive
 
-__all__ = ["MinibatchDiscrimination", "OGANLoss", "correlation", "feature_matching", "ogan_loss", "ogan_score"]
+__all__ = ["MinibatchDiscrimination", "OGANLoss", "correlation", "feature_matching", "gdpp", "ogan_loss", "ogan_score"]
 
 Encoder = Callable[[torch.Tensor], torch.Tensor]
 
@@ -37,6 +37,25 @@ _OGAN = "Su, O-GAN: Extremely Concise Approach for Auto-Encoding Generative Adve
 def _flat(x: torch.Tensor, name: str) -> torch.Tensor:
     x = _batch(x, name)
     return x.reshape(x.shape[0], -1)
+
+
+def gdpp(phi_real: torch.Tensor, phi_fake: torch.Tensor, *, magnitude_weight: float = 1e-4,
+         broadening: float = 1e-3) -> torch.Tensor:
+    r"""The GDPP diversity loss on torch features (Elfeki et al., ICML 2019, arXiv 1812.00068).
+
+    .. math::
+
+        \mathcal L = w_m \frac1B \sum_i (\lambda^f_i - \lambda^r_i)^2
+        + \sum_i \hat\lambda^r_i \big(1 - \langle v^f_i, v^r_i\rangle^2\big)
+
+    over the eigenpairs of the cosine kernels of the real and fake feature batches:
+    the same definition and code as :func:`divergences.dpp.gdpp_loss` (one
+    implementation), with the generator's gradient flowing through ``phi_fake``.
+    Add it to the generator loss, e.g. ``g_loss + gdpp(phi(real), phi(fake))``.
+    """
+    from divergences.dpp import gdpp_loss
+
+    return gdpp_loss(phi_real, phi_fake, magnitude_weight=magnitude_weight, broadening=broadening)
 
 
 def feature_matching(phi_real: torch.Tensor, phi_fake: torch.Tensor) -> torch.Tensor:

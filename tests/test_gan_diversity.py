@@ -142,3 +142,17 @@ def test_public_names_are_documented():
     for name in gan.diversity.__all__:
         assert len(getattr(gan.diversity, name).__doc__) > 80, name
     assert len(gan.diversity.__doc__) > 80
+
+
+def test_gdpp_is_the_library_loss_and_trains_the_generator():
+    from divergences.dpp import gdpp_loss
+    from gan.diversity import gdpp
+
+    g = torch.Generator().manual_seed(3)
+    real = torch.randn(8, 5, generator=g, dtype=torch.float64)
+    fake = torch.randn(8, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    value = gdpp(real, fake)
+    assert float(value.detach()) == float(gdpp_loss(real, fake.detach())) and float(value.detach()) > 0
+    (grad,) = torch.autograd.grad(value, fake)
+    assert torch.all(torch.isfinite(grad)) and float(grad.abs().sum()) > 0
+    assert float(gdpp(real, real.clone())) == pytest.approx(0.0, abs=1e-12)
