@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
@@ -36,13 +37,23 @@ def best_time(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> float
 def best_times(fns: dict[str, Callable[[], Any]], repeats: int = 3, warmup: int = 1) -> dict[str, float]:
     """Best seconds of each callable, the repeats interleaved (ours, peer, ours, peer, ...)
     so that a burst of load on a shared machine hits all of them alike."""
+    return {name: min(ts) for name, ts in all_times(fns, repeats, warmup).items()}
+
+
+def median_times(fns: dict[str, Callable[[], Any]], repeats: int = 7, warmup: int = 1) -> dict[str, float]:
+    """Median seconds of interleaved repeats: steadier than the best where one call's
+    own run-to-run spread (the network simplex: +-20%) exceeds the margin measured."""
+    return {name: statistics.median(ts) for name, ts in all_times(fns, repeats, warmup).items()}
+
+
+def all_times(fns: dict[str, Callable[[], Any]], repeats: int, warmup: int) -> dict[str, list[float]]:
     for fn in fns.values():
         for _ in range(warmup):
             fn()
-    best = dict.fromkeys(fns, float("inf"))
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             start = time.perf_counter()
             fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            times[name].append(time.perf_counter() - start)
+    return times
