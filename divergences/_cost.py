@@ -29,3 +29,10 @@ def _power_of_norm(sq: Array, p: float, xp: Namespace) -> Array:
         return sq
     positive = sq > 0
     return xp.where(positive, xp.where(positive, sq, 1.0) ** (p / 2), 0.0)
+
+
+def bounding_diagonal(*clouds: Array, xp: Namespace) -> float:
+    """Diagonal of the joint bounding box of (n, d) clouds: at least every distance
+    between their points (the scale eps-scaling starts from)."""
+    both = clouds[0] if len(clouds) == 1 else xp.concat(list(clouds), axis=0)
+    return float(xp.linalg.vector_norm(xp.max(both, axis=0) - xp.min(both, axis=0)))

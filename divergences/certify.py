@@ -277,7 +277,7 @@ def wasserstein_bounds(
     >>> float(lo) <= float(wasserstein(x, y, p=2)) <= float(hi)
     True
     """
-    from ._cost import euclidean_cost
+    from ._cost import bounding_diagonal, euclidean_cost
     from .entropic import sinkhorn, sinkhorn_points
     from .one_d import _root
     from .sliced import max_sliced_wasserstein
@@ -286,8 +286,7 @@ def wasserstein_bounds(
     p = check.check_p(p)
     xs, ys, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
     if eps is None:
-        both = xp.concat([xs, ys], axis=0)
-        spread = float(xp.linalg.vector_norm(xp.max(both, axis=0) - xp.min(both, axis=0)))
+        spread = bounding_diagonal(xs, ys, xp=xp)
         eps = 1e-3 * spread**p if spread > 0 else 1.0  # one point: every cost is 0
     opts = dict(eps=eps, tol=1e-4, max_iter=BOUNDS_MAX_ITER)
     with warnings.catch_warnings():

@@ -117,15 +117,14 @@ def max_sliced_wasserstein(
     """
     xp, x, y, a, b = _prepare(x, y, a, b, normalize)
     p = check.check_p(p)
-    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 0:
-        raise ValueError(f"n_iter must be a nonnegative integer, got {n_iter!r}")
+    n_iter = check.positive_int_or_zero(n_iter, "n_iter")
     theta = _directions(x, n_projections, seed, xp)
     xc, yc = constant(x, xp), constant(y, xp)
     values = _projected_wpp(xc, yc, a, b, theta, p, xp)
     k = int(xp.argmax(values))
     best, best_value = theta[:, k : k + 1], float(values[k])
     current = best
-    for _ in range(int(n_iter)):
+    for _ in range(n_iter):
         current = _ascent_step(xc, yc, a, b, current, p, xp)
         value = float(_projected_wpp(xc, yc, a, b, current, p, xp)[0])
         if value > best_value:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import _validate as check
 from .._array import Array, Namespace, constant, device, namespace
-from .._cost import euclidean_cost
+from .._cost import bounding_diagonal, euclidean_cost
 from . import _online as o
 from ._solver import run
 from ._symmetric import SymmetricMap, dense_softmin
@@ -119,7 +119,7 @@ def _self_points(x: Array, w: Array, p: float, xp: Namespace, *, eps, tol, max_i
     """OT_eps(w, w) on a point cloud, blockwise; gradients in x count both sides."""
     pb, live = _problem(x, x, w, w, p, None, None, xp)
     softmin = lambda h, e: o.softmin(h, pb.a, pb.x, pb.x, e, 1.0, pb)  # noqa: E731
-    spread = float(xp.linalg.vector_norm(xp.max(pb.x, axis=0) - xp.min(pb.x, axis=0))) ** p
+    spread = bounding_diagonal(pb.x, xp=xp) ** p
     f = _solve_symmetric(softmin, pb.a, spread, xp, eps, tol, max_iter, on_fail)
     _, mass, Gx, Gy = o.transport_terms(f, f, eps, pb)
     points, weights = _first_order(live, pb, (Gx, Gy, f, f), xp)

@@ -6,6 +6,7 @@ import math
 
 from .. import _validate as check
 from .._array import Array, Namespace, constant, device, namespace
+from .._cost import bounding_diagonal
 from .._results import TransportResult
 from . import _online as o
 from ._solver import run
@@ -82,7 +83,7 @@ def sinkhorn_points(
     max_iter = check.positive_int_or_zero(max_iter, "max_iter")
     on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
     make = lambda g, e: o.OnlineMap.at(pb, g, e)  # noqa: E731
-    out = run(make, xp.zeros_like(pb.b), eps, tol, max_iter, max(eps, _diameter(pb) ** pb.p),
+    out = run(make, xp.zeros_like(pb.b), eps, tol, max_iter, max(eps, bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p),
               SCALING, STAGE_TOL, STAGE_ITER)
     f, g = out.map.potentials(out.step)
     if not out.converged:
@@ -129,13 +130,6 @@ def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
     pb = o.CloudProblem(constant(x, xp) - centre, constant(y, xp) - centre, constant(a, xp),
                         constant(b, xp), p, rho, block, xp)
     return pb, (x, y, a, b)
-
-
-def _diameter(pb: o.CloudProblem) -> float:
-    """Diagonal of the bounding box of both clouds: at least the largest distance."""
-    xp = pb.xp
-    both = xp.concat([pb.x, pb.y], axis=0)
-    return float(xp.linalg.vector_norm(xp.max(both, axis=0) - xp.min(both, axis=0)))
 
 
 def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
