@@ -28,6 +28,7 @@ from typing import Union
 import torch
 from torch.func import functional_call
 
+from .diversity import OGANLoss
 from .losses import Loss
 from .penalties import _positive
 
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 Batch = Union[torch.Tensor, Callable[[], torch.Tensor]]
+Critic = Callable[[torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,31 @@ def _check(generator: object, critic: object, loss: object, n_critic: object = 1
     for obj, name in ((generator, "generator"), (critic, "critic")):
         if not isinstance(obj, torch.nn.Module):
             raise TypeError(f"{name} must be a torch.nn.Module, got {type(obj).__name__}")
-    if not isinstance(loss, Loss):
-        raise TypeError(f"loss must be a gan.Loss (from gan.loss(name)), got {type(loss).__name__}")
+    if not isinstance(loss, (Loss, OGANLoss)):
+        raise TypeError(
+            "loss must be a gan.Loss (from gan.loss(name)) or an O-GAN loss (from "
+            f"gan.diversity.ogan_loss), got {type(loss).__name__}"
+        )
     if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
         raise ValueError(f"n_critic must be an integer >= 1, got {n_critic!r}")
     return n_critic
+
+
+def _critic_loss(loss: Loss | OGANLoss, critic: Critic, real: torch.Tensor, fake: torch.Tensor,
+                 z: torch.Tensor) -> torch.Tensor:
+    """``loss.critic``, given the latent batch too when the loss needs it (O-GAN's
+    correlation between z and the code of G(z))."""
+    if isinstance(loss, OGANLoss):
+        return loss.critic(critic, real, fake, z)
+    return loss.critic(critic, real, fake)
+
+
+def _generator_loss(loss: Loss | OGANLoss, critic: Critic, real: torch.Tensor, fake: torch.Tensor,
+                    z: torch.Tensor) -> torch.Tensor:
+    """``loss.generator``, given the latent batch too when the loss needs it."""
+    if isinstance(loss, OGANLoss):
+        return loss.generator(critic, real, fake, z)
+    return loss.generator(critic, real, fake)
 
 
 def alternating_step(
@@ -99,8 +121,10 @@ def alternating_step(
     ----------
     generator, critic : torch.nn.Module
         ``generator(z)`` gives a fake batch; ``critic(x)`` scores of shape (N,) or (N, 1).
-    loss : gan.Loss
-        From ``gan.loss(name)``.
+    loss : gan.Loss or gan.diversity.OGANLoss
+        From ``gan.loss(name)``, or ``gan.diversity.ogan_loss(...)``: then ``critic``
+        outputs a code of shape (N, d) and both losses also receive the latent batch
+        that made the fakes.
     real, z : tensor or callable
         The real batch and the latent batch; a callable ``() -> tensor`` is called
         afresh for each critic update and for the generator update (new batches,
@@ -130,15 +154,16 @@ def alternating_step(
     n_critic = _check(generator, critic, loss, n_critic)
     c_loss = None
     for _ in range(n_critic):
-        x = _draw(real, "real")
+        x, latent = _draw(real, "real"), _draw(z, "z")
         with torch.no_grad():
-            fake = generator(_draw(z, "z"))
+            fake = generator(latent)
         c_opt.zero_grad(set_to_none=True)
-        c_loss = loss.critic(critic, x, fake)
+        c_loss = _critic_loss(loss, critic, x, fake, latent)
         c_loss.backward()
         c_opt.step()
     g_opt.zero_grad(set_to_none=True)
-    g_loss = loss.generator(critic, _draw(real, "real"), generator(_draw(z, "z")))
+    x, latent = _draw(real, "real"), _draw(z, "z")
+    g_loss = _generator_loss(loss, critic, x, generator(latent), latent)
     g_loss.backward(inputs=[p for p in generator.parameters() if p.requires_grad])
     g_opt.step()
     return StepLosses(c_loss.detach(), g_loss.detach())
@@ -169,7 +194,8 @@ def single_loss(
     Parameters
     ----------
     generator, critic : torch.nn.Module
-    loss : gan.Loss
+    loss : gan.Loss or gan.diversity.OGANLoss
+        As in :func:`alternating_step`.
     real, z : tensor
         The real and the latent batch.
 
@@ -189,8 +215,8 @@ def single_loss(
     """
     _check(generator, critic, loss)
     fake = generator(z)
-    c_loss = loss.critic(critic, real, fake)  # detaches fake
-    g_loss = loss.generator(_stopped(critic), real, fake)
+    c_loss = _critic_loss(loss, critic, real, fake, z)  # detaches fake
+    g_loss = _generator_loss(loss, _stopped(critic), real, fake, z)
     return c_loss + g_loss, StepLosses(c_loss.detach(), g_loss.detach())
 
 

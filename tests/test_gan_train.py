@@ -61,6 +61,36 @@ def test_single_loss_gradients_equal_the_alternating_gradients(name):
     assert any(g is not None and float(g.abs().sum()) > 0 for g in leak)
 
 
+def test_ogan_single_loss_gradients_equal_the_alternating_gradients():
+    # O-GAN: the critic is an encoder (code of the latent's dimension), and both losses
+    # receive the z that made the fakes (the correlation term reaches both networks)
+    real, z = _data(4)
+    loss = gan.diversity.ogan_loss("wgan", lam=0.5)
+    G, D = _mlp(3, 2, 1), _mlp(2, 3, 2)
+    train.alternating_step(G, D, loss, real, z, torch.optim.SGD(G.parameters(), lr=0.0),
+                           torch.optim.SGD(D.parameters(), lr=0.0))
+    g_alt, d_alt = _grads(G), _grads(D)
+    G2, D2 = _mlp(3, 2, 1), _mlp(2, 3, 2)
+    L, _ = train.single_loss(G2, D2, loss, real, z)
+    L.backward()
+    for a, b in zip(g_alt + d_alt, _grads(G2) + _grads(D2)):
+        assert torch.allclose(a, b, rtol=1e-12, atol=1e-14)
+    # by hand: wgan on the code's mean, minus lam times the mean Pearson correlation
+    G3, D3 = _mlp(3, 2, 1), _mlp(2, 3, 2)
+    fake = G3(z)
+
+    def rho(code):
+        zc, ec = z - z.mean(1, keepdim=True), code - code.mean(1, keepdim=True)
+        return (zc * ec).sum(1) / (zc.norm(dim=1) * ec.norm(dim=1))
+
+    critic_loss = D3(fake.detach()).mean() - D3(real).mean() - 0.5 * rho(D3(fake.detach())).mean()
+    generator_loss = -D3(fake).mean() - 0.5 * rho(D3(fake)).mean()
+    gd = torch.autograd.grad(critic_loss, list(D3.parameters()))
+    gg = torch.autograd.grad(generator_loss, list(G3.parameters()))
+    for a, b in zip(list(gg) + list(gd), g_alt + d_alt):
+        assert torch.allclose(a, b, rtol=1e-11, atol=1e-13)
+
+
 def test_single_loss_step_steps_both_networks_with_one_or_two_optimisers():
     real, z = _data(1)
     for shared in (False, True):
