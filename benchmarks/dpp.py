@@ -23,8 +23,8 @@ Problems (fixed seeds):
   d_j = 10^U(-150, 150) (log vol + sum log|d_j|). ``value_diff`` is our largest
   absolute error in log vol over the batch; the note has the naive one.
 
-Quick mode shrinks every size (n = 500 with k = 25, greedy n = 2000 with k = 50,
-batch 32). DPPy (``pip install dppy``; not in the ``bench`` extra) is optional: without
+Quick mode shrinks every size (n = 300 with k = 20, greedy n = 2000 with k = 50,
+log-volume batch (16, 512, 32)). DPPy (``pip install dppy``; not in the ``bench`` extra) is optional: without
 it the two sampling rows are skipped. BLAS threading matters on a loaded 2-core machine
 (OpenBLAS threads contend); ``OPENBLAS_NUM_THREADS=1`` gives the steadiest ratios.
 """
@@ -202,5 +202,5 @@ def _volume_rows(batch: int, n: int, k: int, repeats: int) -> list[Row]:
 
 def run(quick: bool = False) -> list[Row]:
     if quick:
-        return _sampling_rows(500, 25, 2) + _greedy_rows(2000, 50, 2) + _volume_rows(32, 1024, 64, 2)
+        return _sampling_rows(300, 20, 2) + _greedy_rows(2000, 50, 2) + _volume_rows(16, 512, 32, 2)
     return _sampling_rows(1000, 50, 5) + _greedy_rows(5000, 100, 3) + _volume_rows(256, 1024, 64, 3)
