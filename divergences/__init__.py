@@ -27,6 +27,7 @@ from .gaussian import gaussian_wasserstein
 from .gaussian_divergences import gaussian_hellinger
 from .gaussian_divergences import gaussian_kl
 from .one_d import wasserstein_1d
+from .pairwise import pairwise
 from .qp import qp_divergence
 from .qp import qp_objective
 from .sliced import max_sliced_wasserstein
@@ -55,6 +56,7 @@ __all__ = [
     "linalg",
     "lipschitz_constant",
     "max_sliced_wasserstein",
+    "pairwise",
     "qp_divergence",
     "qp_objective",
     "sinkhorn",

@@ -245,7 +245,7 @@ def wasserstein_bounds(
     Parameters
     ----------
     x, y : arrays (n, d), (m, d)
-        Point clouds; ground cost |x - y|^p.
+        Point clouds; ground cost ``|x - y|^p``.
     a, b : arrays, optional
         Weights of equal total mass (uniform when omitted).
     p : float

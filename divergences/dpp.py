@@ -440,7 +440,7 @@ def log_likelihood(L: Array, subset: Sequence[int] | Array) -> Array:
 
     Notes
     -----
-    O(n^3 + |S|^3): Cholesky of :math:`L + I`, LU of :math:`L_S`. Differentiable
+    :math:`O(n^3 + |S|^3)`: Cholesky of :math:`L + I`, LU of :math:`L_S`. Differentiable
     (PyTorch) where :math:`L_S` is nonsingular.
 
     Examples
@@ -532,7 +532,7 @@ def sample(L: Array, *, seed: Seed = None) -> Array:
     Notes
     -----
     O(n^3) for the eigendecomposition (in the caller's namespace, so on the GPU for
-    CUDA arrays), then O(n |Y|^2) for the sequential phase, which runs on NumPy
+    CUDA arrays), then :math:`O(n |Y|^2)` for the sequential phase, which runs on NumPy
     (only the kept eigenvectors cross the host boundary). :math:`\mathbb E|Y|` is
     :func:`expected_size`.
 

@@ -15,7 +15,7 @@ conventions: :math:`0 f(0/0) = 0` and :math:`0 f(p/0) = p \lim_{u\to\infty} f(u)
 ``f_divergence`` computes :math:`D_f` exactly, ``FDIVERGENCES[kind]`` (and
 ``alpha_divergence(alpha)``) holds :math:`f`, :math:`f^*`, the f-GAN output activation
 and the optimal critic :math:`f'`, and ``variational_f`` is the f-GAN critic objective.
-See docs/divergences.md for the derivations of the conjugates.
+See docs/fdiv.md for the derivations of the conjugates.
 """
 
 from __future__ import annotations
@@ -155,6 +155,8 @@ class FDivergence:
     alpha : float or None
         The parameter of the ``"alpha"`` family, ``None`` otherwise.
 
+    Notes
+    -----
     The callables act elementwise on arrays of any array API library (or Python
     numbers, as NumPy) and return the same namespace, dtype and device; they do no
     input checks.
@@ -506,7 +508,7 @@ def _alpha(alpha: object) -> float:
 
 
 class _Table(Mapping):
-    """The f-divergences by name: ``FDIVERGENCES[kind]`` is an :class:`FDivergence`
+    """The f-divergences by name. ``FDIVERGENCES[kind]`` is an :class:`FDivergence`
     with the generator ``f``, its Fenchel conjugate ``conjugate`` and
     ``conjugate_domain``, the f-GAN output ``activation`` and the ``optimal_critic``
     f'(p/q), following Nowozin, Cseke and Tomioka (f-GAN, NeurIPS 2016, arXiv

@@ -17,7 +17,7 @@ against the array API standard (NumPy, CuPy, PyTorch), with PyTorch gradients:
   arXiv 1811.00995) and Residual Flows (Chen et al., NeurIPS 2019, arXiv 1906.02735),
   and :func:`logdet`, the exact value for explicit matrices.
 
-Theory page: ``docs/dpp.md``.
+Theory pages: ``docs/determinants.md``, ``docs/spectral_norm.md``.
 """
 
 from __future__ import annotations

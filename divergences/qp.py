@@ -109,7 +109,7 @@ def qp_divergence(a: Array, b: Array, D: Array, *, lam: float = 1.0, normalize: 
     each unordered pair contributes the concave parabola
     :math:`(a_i b_j - a_j b_i) A - (a_i b_j + a_j b_i) A^2 / (2\lambda D_{ij})`, maximised at
     :math:`A^* = \lambda D_{ij} (a_i b_j - a_j b_i) / (a_i b_j + a_j b_i)`
-    (Su, "GAN-QP", arXiv 1811.07296; derivation in docs/divergences.md).
+    (Su, "GAN-QP", arXiv 1811.07296; derivation in docs/gan_qp.md).
 
     Parameters
     ----------

@@ -8,7 +8,7 @@ with u a reference measure (Wu et al. sample it on segments between real and fak
 points; recommended k = 2, p = 6). ``wasserstein_divergence_objective`` is the
 sampled critic objective; ``wasserstein_divergence_1d`` the exact value in one
 dimension for u uniform on an interval, in closed form (derivation below and in
-docs/divergences.md).
+docs/wdiv.md).
 
 Derivation (1-D). With F_P, F_Q the CDFs and P, Q inside [lo, hi], integration by
 parts gives E_P T - E_Q T = int T'(x) h(x) dx, h = F_Q - F_P. With u of density
@@ -120,7 +120,7 @@ def wasserstein_divergence_1d(
     :math:`T' = \operatorname{sign}(F_Q - F_P)\,(L |F_Q - F_P| / (kp))^{1/(p-1)}`. Outside
     [lo, hi] u puts no mass and :math:`T'` is free, so :math:`W_{k,p} = \infty` if
     :math:`F_P \ne F_Q` on a stretch of positive length there. (Wu et al., ECCV 2018,
-    arXiv 1712.01026; the closed form is derived in docs/divergences.md.)
+    arXiv 1712.01026; the closed form is derived in docs/wdiv.md.)
 
     Parameters
     ----------

@@ -438,7 +438,7 @@ _ENTRIES["f-gan:alpha"] = (
 
 
 class _Losses(Mapping):
-    """The registered GAN losses: ``LOSSES[name]`` is a ``LossInfo`` with the name's
+    """The registered GAN losses. ``LOSSES[name]`` is a ``LossInfo`` with the name's
     ``defaults`` (hyperparameters), ``reference`` (paper) and ``summary`` (formula in
     words). Names: sgan, ns-sgan, lsgan, hinge, wgan, wgan-gp, wgan-lp, wgan-div,
     gan-qp, rsgan, rasgan, ralsgan, rahinge, and f-gan:<kind> for every kind of

@@ -1,0 +1,71 @@
+"""The distributed path of ``pairwise``: chunked tasks on a dask.distributed cluster.
+
+The only module that touches dask; it imports ``distributed`` inside its functions,
+so neither importing the library nor collecting its doctests needs dask installed.
+
+Fault tolerance is the scheduler's: tasks running on (or results held by) a worker
+that dies are recomputed on the others while the client still holds their futures,
+up to ``distributed.scheduler.allowed-failures`` deaths per task. Task ``retries``
+would rerun tasks that raised, and our tasks are deterministic: a retry would only
+repeat the error, so none are asked for.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+import numpy as np
+
+from ._pairwise_metrics import Inputs, Metric, evaluate_chunk
+from ._progress import Progress
+
+TASKS_PER_THREAD = 4  # load balance when pairs cost unequal times
+MIN_TASKS = 100  # progress moves by 1% and a lost task is a small share of the work
+
+
+def check_client(client: Any) -> None:
+    """A running, synchronous ``distributed.Client``."""
+    from distributed import Client
+
+    if not isinstance(client, Client):
+        raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
+    if client.status in ("closing", "closed"):
+        raise ValueError(f"client is {client.status}: pass a connected dask.distributed.Client")
+    if client.asynchronous:
+        raise TypeError("client is asynchronous: pairwise needs a synchronous dask.distributed.Client")
+
+
+def default_chunk_size(client: Any, n_pairs: int) -> int:
+    threads = sum(client.nthreads().values()) or 1  # an adaptive cluster may start empty
+    return max(1, math.ceil(n_pairs / max(MIN_TASKS, TASKS_PER_THREAD * threads)))
+
+
+def evaluate(
+    client: Any, metric: Metric, pairs: np.ndarray, inputs: Inputs, chunk_size: int | None, progress: bool
+) -> np.ndarray:
+    """The values of ``pairs`` computed on the cluster, in the order of ``pairs``."""
+    from distributed import as_completed
+
+    size = chunk_size or default_chunk_size(client, len(pairs))
+    run = f"pairwise-{uuid.uuid4().hex[:12]}"
+    # Once per worker, not once per task; replicas on every worker also survive
+    # the loss of any one of them.
+    shared = client.scatter(inputs, broadcast=True, hash=False)
+    starts = range(0, len(pairs), size)
+    futures = [
+        client.submit(evaluate_chunk, metric, pairs[s : s + size], shared, key=f"{run}-{s}")
+        for s in starts
+    ]
+    where = {f.key: s for f, s in zip(futures, starts)}
+    values = np.empty(len(pairs))
+    try:
+        with Progress(len(pairs), f"pairwise {metric.name}", enabled=progress) as bar:
+            for future, chunk in as_completed(futures, with_results=True):
+                s = where[future.key]
+                values[s : s + len(chunk)] = chunk
+                bar.update(len(chunk))
+    finally:
+        client.cancel([*futures, shared])  # frees the workers at once, also after an error
+    return values
