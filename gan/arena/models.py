@@ -1,0 +1,62 @@
+"""The arena's networks: small ReLU MLPs, a generator R^z -> R^2 and a critic R^2 -> R.
+
+The critic exposes its last hidden layer as :meth:`Critic.features`, the feature map
+that GDPP compares between real and generated batches (Elfeki et al., ICML 2019,
+arXiv 1812.00068, use the discriminator's last hidden layer too).
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["Critic", "Generator", "HIDDEN", "DEPTH", "Z_DIM"]
+
+Z_DIM = 2  # a 2-D target needs no more latent dimensions; each mode is a region of z
+HIDDEN = 64  # small nets are bound by per-call overhead on CPU: width costs little, depth and calls do
+DEPTH = 2  # hidden layers
+
+
+def _trunk(d_in: int, hidden: int, depth: int) -> torch.nn.Sequential:
+    layers: list[torch.nn.Module] = []
+    for i in range(depth):
+        layers += [torch.nn.Linear(d_in if i == 0 else hidden, hidden), torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers)
+
+
+class Generator(torch.nn.Module):
+    """z (N, z_dim) -> x (N, 2): ``depth`` ReLU layers of width ``hidden``, then linear.
+
+    >>> import torch
+    >>> Generator()(torch.zeros(5, Z_DIM)).shape
+    torch.Size([5, 2])
+    """
+
+    def __init__(self, z_dim: int = Z_DIM, hidden: int = HIDDEN, depth: int = DEPTH) -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        self.net = torch.nn.Sequential(_trunk(z_dim, hidden, depth), torch.nn.Linear(hidden, 2))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class Critic(torch.nn.Module):
+    """x (N, 2) -> raw scores (N,): ``depth`` ReLU layers of width ``hidden``, then linear.
+
+    >>> import torch
+    >>> D = Critic()
+    >>> D(torch.zeros(5, 2)).shape, D.features(torch.zeros(5, 2)).shape
+    (torch.Size([5]), torch.Size([5, 64]))
+    """
+
+    def __init__(self, hidden: int = HIDDEN, depth: int = DEPTH) -> None:
+        super().__init__()
+        self.trunk = _trunk(2, hidden, depth)
+        self.head = torch.nn.Linear(hidden, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer (N, hidden), after its ReLU."""
+        return self.trunk(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(x)).squeeze(-1)
