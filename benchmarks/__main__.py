@@ -24,6 +24,7 @@ AREAS = {
     "fdiv": "benchmarks.fdiv",
     "dpp": "benchmarks.dpp",
     "gan": "benchmarks.gan",
+    "pairwise": "benchmarks.pairwise",
 }
 
 
