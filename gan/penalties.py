@@ -117,6 +117,14 @@ def _norms(sq: torch.Tensor) -> torch.Tensor:
     return sq.clamp_min(torch.finfo(sq.dtype).tiny).sqrt()
 
 
+def _interpolate_norms(critic: Critic, real: torch.Tensor, fake: torch.Tensor,
+                       alpha: torch.Tensor | None, generator: torch.Generator | None) -> torch.Tensor:
+    """Per-sample gradient norms of the critic at the interpolates of real and fake
+    (the sample of WGAN-GP and WGAN-LP)."""
+    x = interpolates(real, fake, alpha, generator)
+    return _norms(squared_grad_norms(critic, x, "the interpolates"))
+
+
 # ---------------------------------------------------------------------- penalties
 
 
@@ -168,8 +176,7 @@ def gradient_penalty(
     """
     lam = _positive(lam, "lam", allow_zero=True)
     target = _positive(target, "target", allow_zero=True)
-    x = interpolates(real, fake, alpha, generator)
-    norms = _norms(squared_grad_norms(critic, x, "the interpolates"))
+    norms = _interpolate_norms(critic, real, fake, alpha, generator)
     return lam * ((norms - target) ** 2).mean()
 
 
@@ -208,8 +215,7 @@ def lipschitz_penalty(
     """
     lam = _positive(lam, "lam", allow_zero=True)
     target = _positive(target, "target", allow_zero=True)
-    x = interpolates(real, fake, alpha, generator)
-    norms = _norms(squared_grad_norms(critic, x, "the interpolates"))
+    norms = _interpolate_norms(critic, real, fake, alpha, generator)
     return lam * (torch.relu(norms - target) ** 2).mean()
 
 

@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 Batch = Union[torch.Tensor, Callable[[], torch.Tensor]]
-Critic = Callable[[torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -78,21 +77,10 @@ def _check(generator: object, critic: object, loss: object, n_critic: object = 1
     return n_critic
 
 
-def _critic_loss(loss: Loss | OGANLoss, critic: Critic, real: torch.Tensor, fake: torch.Tensor,
-                 z: torch.Tensor) -> torch.Tensor:
-    """``loss.critic``, given the latent batch too when the loss needs it (O-GAN's
-    correlation between z and the code of G(z))."""
-    if isinstance(loss, OGANLoss):
-        return loss.critic(critic, real, fake, z)
-    return loss.critic(critic, real, fake)
-
-
-def _generator_loss(loss: Loss | OGANLoss, critic: Critic, real: torch.Tensor, fake: torch.Tensor,
-                    z: torch.Tensor) -> torch.Tensor:
-    """``loss.generator``, given the latent batch too when the loss needs it."""
-    if isinstance(loss, OGANLoss):
-        return loss.generator(critic, real, fake, z)
-    return loss.generator(critic, real, fake)
+def _latent(loss: Loss | OGANLoss, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The extra arguments of ``loss.critic`` and ``loss.generator``: the latent batch
+    for O-GAN (its correlation between z and the code of G(z)), none otherwise."""
+    return (z,) if isinstance(loss, OGANLoss) else ()
 
 
 def alternating_step(
@@ -158,12 +146,12 @@ def alternating_step(
         with torch.no_grad():
             fake = generator(latent)
         c_opt.zero_grad(set_to_none=True)
-        c_loss = _critic_loss(loss, critic, x, fake, latent)
+        c_loss = loss.critic(critic, x, fake, *_latent(loss, latent))
         c_loss.backward()
         c_opt.step()
     g_opt.zero_grad(set_to_none=True)
     x, latent = _draw(real, "real"), _draw(z, "z")
-    g_loss = _generator_loss(loss, critic, x, generator(latent), latent)
+    g_loss = loss.generator(critic, x, generator(latent), *_latent(loss, latent))
     g_loss.backward(inputs=[p for p in generator.parameters() if p.requires_grad])
     g_opt.step()
     return StepLosses(c_loss.detach(), g_loss.detach())
@@ -215,8 +203,8 @@ def single_loss(
     """
     _check(generator, critic, loss)
     fake = generator(z)
-    c_loss = _critic_loss(loss, critic, real, fake, z)  # detaches fake
-    g_loss = _generator_loss(loss, _stopped(critic), real, fake, z)
+    c_loss = loss.critic(critic, real, fake, *_latent(loss, z))  # detaches fake
+    g_loss = loss.generator(_stopped(critic), real, fake, *_latent(loss, z))
     return c_loss + g_loss, StepLosses(c_loss.detach(), g_loss.detach())
 
 
