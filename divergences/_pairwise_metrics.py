@@ -13,6 +13,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from . import _validate as check
 from ._array import Array, Namespace, default_rng
 from .entropic import sinkhorn_divergence
 from .exact import solve
@@ -93,9 +94,7 @@ def evaluate_chunk(metric: Metric, pairs: np.ndarray, inputs: Inputs) -> np.ndar
 def check_metric(metric: object) -> str:
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a string, one of {', '.join(map(repr, METRICS))}; got {metric!r}")
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}; got {metric!r}")
-    return metric
+    return check.choice(metric, "metric", METRICS)
 
 
 def measure_kind(metric: str, has_cost: bool) -> str:
