@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _validate as check
-from ._array import Array, Namespace, device, is_array, namespace, result_dtype
+from ._backend import Array, Namespace, device, is_array, namespace, result_dtype
 from ._pairwise_metrics import HISTOGRAMS, Inputs, Measure
 from .qp import _distances
 

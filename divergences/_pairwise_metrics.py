@@ -14,7 +14,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import _validate as check
-from ._array import Array, Namespace, default_rng
+from ._backend import Array, Namespace, default_rng
 from .entropic import sinkhorn_divergence
 from .exact import solve
 from .fdiv import KINDS as FDIV_KINDS

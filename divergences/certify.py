@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 from . import _validate as check
-from ._array import Array, Namespace, namespace
+from ._backend import Array, Namespace, namespace
 from ._cost import bounding_diagonal, euclidean_cost
 from .entropic import sinkhorn, sinkhorn_points
 from .one_d import _root

@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 
 from . import _validate as v
-from ._array import Array, Namespace, constant, default_rng, device, from_numpy, is_array, namespace, result_dtype
+from ._backend import Array, Namespace, constant, default_rng, device, from_numpy, is_array, namespace, result_dtype
 
 Seed = int | np.random.Generator | None
 Operator = Callable[[Array], Array]

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _validate as check
-from ._array import Array, Namespace, device
+from ._backend import Array, Namespace, device
 from ._pairwise_measures import read_inputs
 from ._pairwise_metrics import Inputs, Metric, bind, check_metric, check_options, measure_kind, pair_value
 from ._progress import Progress

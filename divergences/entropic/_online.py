@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._array import Array, Namespace, logsumexp, safe_log
+from .._backend import Array, Namespace, logsumexp, safe_log
 from .._cost import euclidean_cost
 from ..transport._polytope import shrink
 from ._map import Step

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import _validate as check
-from .._array import Array, Namespace, constant, device, namespace
+from .._backend import Array, Namespace, constant, device, namespace
 from .._cost import bounding_diagonal
 from .._results import TransportResult
 from . import _online as o

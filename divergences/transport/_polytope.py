@@ -11,7 +11,7 @@ array helpers, so each of them can import it.
 
 from __future__ import annotations
 
-from .._array import Array, Namespace
+from .._backend import Array, Namespace
 
 __all__ = ["feasible_pair", "feasible_potentials", "min_plus", "round_to_polytope", "rounded_cost", "shrink"]
 
