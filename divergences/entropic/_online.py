@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._backend import Array, Namespace, logsumexp, safe_log
-from .._cost import euclidean_cost
+from ..transport._cost import euclidean_cost
 from ..transport._polytope import shrink
 from ._map import Step
 

@@ -6,7 +6,7 @@ import math
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
-from .._cost import bounding_diagonal
+from ..transport._cost import bounding_diagonal
 from .._results import TransportResult
 from . import _online as o
 from ._solver import run

@@ -6,9 +6,9 @@ Cuturi, *Computational Optimal Transport* (2019), arXiv 1803.00567, Sec. 3.1 and
 
 from __future__ import annotations
 
-from . import _validate as v
-from ._backend import Array, Namespace, device, namespace, result_dtype
-from .transport._polytope import min_plus
+from .. import _validate as v
+from .._backend import Array, Namespace, device, namespace, result_dtype
+from ._polytope import min_plus
 
 # Entries per block in pairwise loops: 32 MB temporaries in float64 for the
 # Lipschitz ratios.

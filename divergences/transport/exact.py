@@ -19,10 +19,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import _validate as v
-from ._backend import Array, constant, device, from_numpy, namespace, np_namespace, to_numpy
-from ._results import TransportResult
-from .transport._polytope import feasible_pair
+from .. import _validate as v
+from .._backend import Array, constant, device, from_numpy, namespace, np_namespace, to_numpy
+from .._results import TransportResult
+from ._polytope import feasible_pair
 
 METHODS = ("auto", "network_simplex", "assignment", "lp")
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-from . import _validate as check
-from ._backend import Array, Namespace, namespace
+from .. import _validate as check
+from .._backend import Array, Namespace, namespace
 from ._cost import bounding_diagonal, euclidean_cost
-from .entropic import sinkhorn, sinkhorn_points
+from ..entropic import sinkhorn, sinkhorn_points
 from .one_d import _root
 from .sliced import max_sliced_wasserstein
-from .transport._polytope import feasible_potentials, round_to_polytope
+from ._polytope import feasible_potentials, round_to_polytope
 
 
 # Iteration cap of the Sinkhorn run inside wasserstein_bounds: its bounds are valid
