@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import replace
 
-from divergences._progress import Progress
+from divergences.progress import progress_bar
 
 from . import options
 from .pool import run_jobs
@@ -114,7 +114,7 @@ def run(
     folder = None if out is None else options.out(out)
     jobs = [Job(loss, target, steps, seed, samples, device) for target in targets for loss in losses]
     workers = _default_workers(device, len(jobs)) if workers is None else options.count(workers, "workers", 1, 256)
-    with Progress(steps * len(jobs), "arena", enabled=progress) as bar:
+    with progress_bar(steps * len(jobs), "arena", unit="steps", enabled=progress) as bar:
         records = run_jobs(jobs, workers, bar)
     floors = {t: w2(real_set(TARGETS[t], samples, seed), real_set(TARGETS[t], samples, seed, "floor")) for t in targets}
     records = [replace(r, w2_floor=floors[r.target]) for r in records]

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from divergences._progress import Progress
+from divergences.progress import progress_bar
 
 from .recipes import recipe
 from .records import Record
@@ -38,7 +38,7 @@ def _work(job: Job) -> Record:
     return train(job, _QUEUE.put)
 
 
-def _drain(progress_queue: Any, bar: Progress) -> None:
+def _drain(progress_queue: Any, bar: Any) -> None:
     while True:
         try:
             bar.update(progress_queue.get_nowait())
@@ -50,7 +50,7 @@ def _cost(job: Job) -> int:
     return job.steps * (recipe(job.loss).n_critic + 1)
 
 
-def run_jobs(jobs: Sequence[Job], workers: int, bar: Progress) -> list[Record]:
+def run_jobs(jobs: Sequence[Job], workers: int, bar: Any) -> list[Record]:
     """Train every job (``workers`` processes at a time, or in this process for 1) and
     return their records in the order of ``jobs``; a worker's exception is re-raised."""
     if workers <= 1 or len(jobs) <= 1:
@@ -73,5 +73,5 @@ def run_jobs(jobs: Sequence[Job], workers: int, bar: Progress) -> list[Record]:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     _drain(progress_queue, bar)
-    bar.update(bar.total - bar.done)  # reports still in flight when the workers exited
+    bar.update(bar.total - bar.n)  # reports still in flight when the workers exited
     return records  # type: ignore[return-value]
