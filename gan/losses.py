@@ -344,19 +344,23 @@ def _fgan(spec: FDivergence):
     def build(hp):
         table = spec.name == "pearson" and not hp.get("clamp", True)
 
+        # + (v - v): a NaN score stays NaN (the table's masked branches would map it to a number)
         def fstar(v):
-            return _pearson_table(v) if table else spec.conjugate_of_activation(v)
+            return (_pearson_table(v) if table else spec.conjugate_of_activation(v)) + (v - v)
+
+        def g(v):
+            return spec.activation(v) + (v - v)
 
         def critic(D, real, fake):
             # -(E_P g_f(v) - E_Q f*(g_f(v)))
-            return fstar(scores(D, fake, "fake")).mean() - spec.activation(scores(D, real, "real")).mean()
+            return fstar(scores(D, fake, "fake")).mean() - g(scores(D, real, "real")).mean()
 
         if hp["generator"] == "saddle":
             def generator(D, real, fake):
                 return -fstar(scores(D, fake, "fake")).mean()
         else:
             def generator(D, real, fake):
-                return -spec.activation(scores(D, fake, "fake")).mean()
+                return -g(scores(D, fake, "fake")).mean()
         return critic, generator
 
     return build
@@ -517,8 +521,8 @@ ALIASES: Mapping[str, str] = MappingProxyType({
     "ragan": "rasgan", "relativistic-average": "rasgan",
     "rahingegan": "rahinge", "ra-hinge": "rahinge",
 })
-"""Other names for the losses of :data:`LOSSES`, as the widely used ports spell them.
-:func:`loss` also reads names case-insensitively with ``_`` for ``-`` (``"WGAN_GP"``)."""
+"""Other names for the losses of :data:`gan.LOSSES`, as the widely used ports spell them.
+:func:`gan.loss` also reads names case-insensitively with ``_`` for ``-`` (``"WGAN_GP"``)."""
 
 
 def _canonical(name: object) -> str:

@@ -358,3 +358,39 @@ def test_public_names_are_documented():
         assert doc and len(doc) > 80, name
     for name in gan.penalties.__all__:
         assert len(getattr(gan.penalties, name).__doc__) > 80, name
+
+
+# ------------------------------------------------------------- non-finite scores
+
+def _loss_of(name):
+    return gan.loss(name, alpha=0.5) if name == "f-gan:alpha" else gan.loss(name)
+
+
+@pytest.mark.parametrize("name", sorted(gan.LOSSES))
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
+def test_a_non_finite_score_makes_every_loss_nan(name, bad):
+    # one rule for every loss: NaN, never a finite number (softplus(-inf) = 0 would hide it)
+    x = torch.tensor([[0.0], [1.0], [2.0]], dtype=DT)
+    critic = lambda z: torch.where(z[:, 0] == 1.0, torch.full_like(z[:, 0], bad), 0.3 * z[:, 0])  # noqa: E731
+    L = _loss_of(name)
+    good = x + 5.0
+    assert torch.isnan(L.critic(critic, x, good)), name  # on the real batch
+    assert torch.isnan(L.critic(critic, good, x)), name  # on the fake batch
+    assert torch.isnan(L.generator(critic, good, x)), name
+    with gan.detect_nonfinite():
+        with pytest.raises(ValueError, match="NaN or inf scores on (real|fake)"):
+            L.critic(critic, x, good)
+        with pytest.raises(ValueError, match="NaN or inf scores on fake"):
+            L.generator(critic, good, x)
+    assert torch.isfinite(L.critic(critic, good, good + 1.0)), name  # the check is off again
+
+
+def test_aliases_resolve_to_the_registered_names():
+    assert gan.loss("ragan").name == "rasgan"
+    assert gan.loss("WGAN_GP").name == "wgan-gp"
+    assert gan.loss("vanilla").name == "ns-sgan" and gan.loss("least_squares").name == "lsgan"
+    for alias, name in gan.losses.ALIASES.items():
+        assert name in gan.LOSSES, alias
+        assert alias not in gan.LOSSES, alias  # LOSSES lists each loss once
+    with pytest.raises(ValueError, match="ALIASES"):
+        gan.loss("wgan-xp")
