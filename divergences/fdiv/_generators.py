@@ -27,8 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _validate as check
-from ._array import Array, Namespace, constant, device, namespace, result_dtype, safe_log
+from .. import _validate as check
+from .._backend import Array, Namespace, constant, device, namespace, result_dtype, safe_log
 
 LOG2 = math.log(2.0)
 NOWOZIN = "Nowozin, Cseke and Tomioka, f-GAN, NeurIPS 2016 (arXiv 1606.00709), Tables 1-2"
