@@ -394,3 +394,29 @@ def test_aliases_resolve_to_the_registered_names():
         assert alias not in gan.LOSSES, alias  # LOSSES lists each loss once
     with pytest.raises(ValueError, match="ALIASES"):
         gan.loss("wgan-xp")
+
+
+@pytest.mark.parametrize("name", sorted(gan.LOSSES))
+def test_no_loss_reads_a_value_back_to_the_host(name):
+    # on the meta device every tensor has a shape and no data: a host read (bool(),
+    # .item(), a data-dependent branch) raises, so a loss and its gradient that run
+    # there synchronise nothing in a training step
+    real, fake = torch.randn(8, 3, device="meta", dtype=DT), torch.randn(8, 3, device="meta", dtype=DT)
+    D = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).to("meta", DT)
+    L = _loss_of(name)
+    c = L.critic(D, real, fake)
+    assert c.device.type == "meta" and c.shape == ()
+    torch.autograd.grad(c, list(D.parameters()), allow_unused=True)
+    fake.requires_grad_(True)
+    torch.autograd.grad(L.generator(D, real, fake), [fake])
+    with gan.detect_nonfinite(), pytest.raises(RuntimeError, match="meta"):
+        L.critic(D, real, fake)  # the opt-in check does read back
+
+
+def test_the_training_steps_read_nothing_back():
+    G, D = torch.nn.Linear(2, 3).to("meta"), torch.nn.Linear(3, 1).to("meta")
+    g_opt, c_opt = torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1)
+    real, z = torch.randn(8, 3, device="meta"), torch.randn(8, 2, device="meta")
+    out = gan.train.alternating_step(G, D, gan.loss("wgan-gp"), real, z, g_opt, c_opt, n_critic=2)
+    assert out.critic.device.type == "meta"
+    gan.train.single_loss_step(G, D, gan.loss("rahinge"), real, z, g_opt, c_opt)
