@@ -198,7 +198,8 @@ _REGISTRY: dict[str, _Spec] = {
                       "|g|^p = (sum g^2)^(p/2); u from real, fake, real+fake or interpolates", wgan_div, check_wdiv),
     "gan-qp": _Spec({"lam": 10.0, "norm": "l1", "per_dimension": True}, _QP + " (and its official Keras code)",
                     "critic -E[D(x) - D(x~) - (D(x) - D(x~))^2 / (2 lam d)], pairs by batch index, "
-                    "d = mean |x - x~| (l1) or sqrt(mean (x - x~)^2) (l2); generator E[D(x) - D(x~)]",
+                    "d = mean |x - x~| (l1) or sqrt(mean (x - x~)^2) (l2) (per_dimension=False: the norms); "
+                    "generator E[D(x) - D(x~)]",
                     gan_qp, check_qp),
     "rsgan": _Spec({}, _RGAN, "critic E softplus(-(D(x) - D(x~))), generator E softplus(-(D(x~) - D(x))), "
                    "pairs by batch index", rsgan),
