@@ -60,7 +60,7 @@ def html(tmp_path_factory):
 
 def test_the_site_builds_without_warnings(html):
     for page in ("index", "wasserstein", "entropic", "fdiv", "wdiv", "gan_qp", "relativistic", "dpp",
-                 "determinants", "spectral_norm", "gan", "testing", "gallery/index", "api/index"):
+                 "determinants", "spectral_norm", "gan", "gan_papers", "testing", "gallery/index", "api/index"):
         assert (html / f"{page}.html").is_file(), page
 
 
