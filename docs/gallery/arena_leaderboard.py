@@ -1,10 +1,11 @@
 """A small GAN arena: a few losses on the 8-Gaussian ring, ranked by exact W_2.
 
-``gan.arena.run`` trains one small MLP GAN per loss and target and scores it by the
-exact W_2 between generated and real points (``divergences.solve``), mode coverage
-and the critic's audit gap (``gan.audit.critic_gap``); with ``out`` it writes
-results.json, results.csv and the Markdown leaderboard, printed here. The full arena
-(every loss, three targets, 700 steps) is ``python -m gan.arena``.
+``gan.arena.run`` trains one small MLP GAN per loss, target and seed (3 seeds) and
+scores it by the exact W_2 between generated and real points (``divergences.solve``),
+mode coverage and the critic's audit gap (``gan.audit.critic_gap``); with ``out`` it
+writes results.json, results.csv and the Markdown leaderboard (mean ± sd over the
+seeds, ties by Welch's t-test), printed here. The default arena is
+``python -m gan.arena`` (docs/arena.md).
 
     python arena_leaderboard.py [--losses ns-sgan rasgan ...] [--steps 150] [--out arena]
 """
