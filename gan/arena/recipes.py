@@ -29,8 +29,8 @@ import torch
 
 import gan
 
-__all__ = ["BATCH", "COMMON", "KINDS", "LOSSES", "PAPER", "Entry", "Recipe", "SUFFIXES", "build_loss",
-           "parse", "recipe", "split"]
+__all__ = ["BATCH", "COMMON", "GDPP_SUFFIX", "KINDS", "LOSSES", "PAPER", "Entry", "Recipe", "SUFFIXES",
+           "build_loss", "parse", "recipe", "split"]
 
 BATCH = 256
 
@@ -112,6 +112,7 @@ GDPP_WEIGHT = 1.0  # Elfeki et al. 2019 add the GDPP loss to the generator's wit
 R_GAMMA = 10.0  # Mescheder et al. 2018 use gamma = 10 on CIFAR-10 and CelebA
 OGAN_LAM = 0.5  # the official O-GAN code's weight
 SUFFIXES = ("+gdpp", "+r1", "+r2", "+sn", "+single")
+GDPP_SUFFIX = SUFFIXES[0]
 OGAN_PREFIX = "ogan:"
 
 

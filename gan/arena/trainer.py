@@ -22,13 +22,14 @@ import torch
 import gan
 
 from .models import Critic, Generator
-from .recipes import BATCH, build_loss, parse, recipe
+from .recipes import BATCH, COMMON, build_loss, parse, recipe
 from .records import Checkpoint, Record
 from .score import evaluate
 from .targets import TARGETS
 
-__all__ = ["ARCH", "EVALUATIONS", "Arch", "Job", "checkpoints", "real_set", "seed_sequence", "train"]
+__all__ = ["ARCH", "BETAS", "EVALUATIONS", "Arch", "Job", "checkpoints", "real_set", "seed_sequence", "train"]
 
+BETAS = COMMON.betas  # Adam's betas of the common recipe (each paper recipe has its own)
 EVALUATIONS = 4  # checkpoints per run, evenly spaced, the last at the final step
 CHECK_EVERY = 50  # steps between divergence checks and progress reports
 
