@@ -110,7 +110,7 @@ def _networks(job: Job, target) -> tuple[Generator, Critic]:
     G = Generator(z_dim, arch.hidden, arch.depth, out=target.dim, bounded=arch.bounded)
     D = Critic(arch.hidden, arch.depth, d_in=target.dim, code=z_dim if entry.ogan else 0)
     if entry.sn:
-        gan.train.spectral_norm(D)
+        gan.stabilizers.spectral_normalize(D)
     return G, D
 
 
