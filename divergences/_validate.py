@@ -234,3 +234,31 @@ def cost_and_weights(M: object, a: object, b: object, xp: Namespace) -> tuple[Ar
     check_ndim(a, "a", (1,))
     check_ndim(b, "b", (1,))
     return M, a, b
+
+
+def same_bins(p: Array, q: Array, np_: str, nq: str, xp: Namespace) -> tuple[Array, Array]:
+    """p and q with one number of bins (last axis) and their batch axes broadcast."""
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(
+            f"{np_} and {nq} must have the same number of bins (last axis), got shapes "
+            f"{tuple(p.shape)} and {tuple(q.shape)}"
+        )
+    try:
+        shape = np.broadcast_shapes(tuple(p.shape), tuple(q.shape))
+    except ValueError:
+        raise ValueError(
+            f"the batch shapes of {np_} {tuple(p.shape)} and {nq} {tuple(q.shape)} do not broadcast"
+        ) from None
+    if tuple(p.shape) == shape and tuple(q.shape) == shape:
+        return p, q
+    return xp.broadcast_to(p, shape), xp.broadcast_to(q, shape)
+
+
+def samples(t: Array, name: str, xp: Namespace, dtype: Any) -> Array:
+    """Finite samples with at least one axis (the samples) and at least one entry."""
+    t = as_float(t, xp, dtype)
+    if t.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis (the samples), got a scalar")
+    check_nonempty(t, name)
+    check_finite(t, name, xp)
+    return t

@@ -19,7 +19,7 @@ from ..entropic import sinkhorn_divergence
 from ..transport.exact import solve
 from ..fdiv import KINDS as FDIV_KINDS
 from ..fdiv import f_divergence
-from ..fdiv._generators import _resolve
+from ..fdiv._generators import resolve
 from ..qp import qp_divergence
 from ..transport.sliced import sliced_wasserstein
 from ..transport.wasserstein import wasserstein
@@ -149,7 +149,7 @@ def bind(name: str, kind: str, options: dict[str, Any], cost: Array | None, xp: 
     if name == "sliced_wasserstein":
         options["seed"] = _fixed_seed(options.get("seed"))
     if name in FDIV_KINDS:
-        spec = _resolve(name, options.get("alpha"))  # checks alpha before any pair is run
+        spec = resolve(name, options.get("alpha"))  # checks alpha before any pair is run
         symmetric = name in SYMMETRIC_FDIV or spec.alpha == 0.5
         return Metric(name, kind, options, symmetric, float(spec.f(np.float64(1.0))) + 0.0)
     if kind == HISTOGRAMS and name == "wasserstein":
