@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import Array, Namespace, device, is_array, namespace, result_dtype
+from ._backend import Array, Namespace, constant, device, is_array, namespace, result_dtype
 
 
 def as_array(x: object, name: str, xp: Namespace) -> Array:
@@ -262,3 +262,76 @@ def samples(t: Array, name: str, xp: Namespace, dtype: Any) -> Array:
     check_nonempty(t, name)
     check_finite(t, name, xp)
     return t
+
+
+def matrices(A: object, name: str, xp: Namespace, *, square: bool = False) -> Array:
+    """A finite, nonempty real (..., n, k) array in a floating dtype (float64 for integers)."""
+    A = as_array(A, name, xp)
+    if A.ndim < 2:
+        raise ValueError(f"{name} must be a matrix of shape (..., n, k), got shape {tuple(A.shape)}")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"{name} must be a square matrix of shape (..., n, n), got shape {tuple(A.shape)}")
+    if math.prod(A.shape) == 0:
+        raise ValueError(f"{name} is empty: got shape {tuple(A.shape)}")
+    A = as_float(A, xp, result_dtype(xp, A))
+    check_finite(A, name, xp)
+    return A
+
+
+def _asymmetry(A: Array, xp: Namespace) -> Array:
+    """Per matrix: max |A - A^T| relative to max |A| (0 for a zero matrix); out of the graph."""
+    A0 = constant(A, xp)
+    scale = xp.max(xp.abs(A0), axis=(-2, -1))
+    gap = xp.max(xp.abs(A0 - xp.matrix_transpose(A0)), axis=(-2, -1))
+    return gap / xp.where(scale > 0, scale, xp.ones_like(scale))
+
+
+def is_symmetric(A: Array, xp: Namespace) -> bool:
+    """Every matrix of the batch symmetric up to ``sqrt(eps)`` relative."""
+    return bool(xp.all(_asymmetry(A, xp) <= math.sqrt(xp.finfo(A.dtype).eps)))
+
+
+def symmetric(A: Array, name: str, xp: Namespace) -> Array:
+    """``(A + A^T) / 2`` after checking ``|A - A^T| <= sqrt(eps) max|A|`` (square ``A``)."""
+    if A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"{name} must be a square matrix of shape (..., n, n), got shape {tuple(A.shape)}")
+    if not is_symmetric(A, xp):
+        tol = math.sqrt(xp.finfo(A.dtype).eps)
+        raise ValueError(f"{name} must be symmetric (|{name} - {name}^T| <= sqrt(eps) = {tol:.2g} times max|{name}|)")
+    return (A + xp.matrix_transpose(A)) / 2
+
+
+def check_psd(lam: Array, name: str, xp: Namespace) -> None:
+    """Eigenvalues (..., n) of a symmetric matrix: smallest >= -sqrt(eps) times the
+    largest in magnitude, eps the dtype's machine epsilon."""
+    lam = constant(lam, xp)
+    tol = math.sqrt(xp.finfo(lam.dtype).eps)
+    top = xp.max(xp.abs(lam), axis=-1)
+    if bool(xp.any(xp.min(lam, axis=-1) < -tol * top)):
+        raise ValueError(
+            f"{name} must be positive semi-definite (smallest eigenvalue >= -sqrt(eps) = "
+            f"{-tol:.2g} times the largest in magnitude)"
+        )
+
+
+def nonnegative_number(x: object, name: str) -> float:
+    """A finite real number >= 0."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a nonnegative number, got {x!r}")
+    x = float(x)
+    if not (math.isfinite(x) and x >= 0):
+        raise ValueError(f"{name} must be a finite nonnegative number, got {x!r}")
+    return x
+
+
+def like_array(like: object) -> tuple[Array, Namespace]:
+    """The array whose namespace, dtype and device random probes take (NumPy float64
+    when None)."""
+    if like is None:
+        return np.zeros(0), namespace(np.zeros(0))
+    if not is_array(like):
+        raise TypeError(f"like must be an array (whose namespace, dtype and device the probes take), got {like!r}")
+    xp = namespace(like)
+    if not xp.isdtype(like.dtype, "real floating"):
+        raise TypeError(f"like must have a real floating dtype, got {like.dtype}")
+    return like, xp

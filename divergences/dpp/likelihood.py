@@ -30,7 +30,6 @@ import numpy as np
 
 from .. import _validate as v
 from .._backend import Array, Namespace, constant, default_rng, device, is_array, namespace, result_dtype, to_numpy
-from ..linalg.determinants import _check_psd, _matrices, _nonnegative_number, _symmetric
 
 Seed = int | np.random.Generator | None
 
@@ -54,16 +53,16 @@ __all__ = [
 
 def _kernel(L: object, name: str, xp: Namespace, *, batch: bool = False) -> Array:
     """A finite, nonempty, symmetric (then symmetrised) square kernel; 2-D unless ``batch``."""
-    L = _matrices(L, name, xp, square=True)
+    L = v.matrices(L, name, xp, square=True)
     if not batch and L.ndim != 2:
         raise ValueError(f"{name} must be a single (n, n) kernel, got shape {tuple(L.shape)}")
-    return _symmetric(L, name, xp)
+    return v.symmetric(L, name, xp)
 
 
 def _psd_kernel(L: object, name: str, xp: Namespace, *, batch: bool = False) -> Array:
     """As :func:`_kernel`, and positive semi-definite (checked on the eigenvalues)."""
     L = _kernel(L, name, xp, batch=batch)
-    _check_psd(xp.linalg.eigvalsh(constant(L, xp)), name, xp)
+    v.check_psd(xp.linalg.eigvalsh(constant(L, xp)), name, xp)
     return L
 
 
@@ -336,7 +335,7 @@ def likelihood_kernel(K: Array) -> Array:
     xp = namespace(K)
     K = _kernel(K, "K", xp, batch=True)
     lam = xp.linalg.eigvalsh(constant(K, xp))
-    _check_psd(lam, "K", xp)
+    v.check_psd(lam, "K", xp)
     limit = 1 - K.shape[-1] * xp.finfo(K.dtype).eps
     top = float(xp.max(lam))
     if top >= limit:
@@ -469,7 +468,7 @@ def _eigen(L: object, xp: Namespace) -> tuple[Array, Array, np.ndarray]:
     """(L checked and symmetrised, eigenvectors V (in xp), eigenvalues >= 0 on NumPy)."""
     L = _kernel(L, "L", xp)
     lam, V = xp.linalg.eigh(constant(L, xp))
-    _check_psd(lam, "L", xp)
+    v.check_psd(lam, "L", xp)
     return L, V, np.clip(to_numpy(lam), 0.0, None)
 
 
@@ -921,8 +920,8 @@ def gdpp_loss(
     real, fake = v.as_float(real, xp, dtype), v.as_float(fake, xp, dtype)
     v.check_finite(real, "phi_real", xp)
     v.check_finite(fake, "phi_fake", xp)
-    w_m = _nonnegative_number(magnitude_weight, "magnitude_weight")
-    delta = _nonnegative_number(broadening, "broadening")
+    w_m = v.nonnegative_number(magnitude_weight, "magnitude_weight")
+    delta = v.nonnegative_number(broadening, "broadening")
     lam_r, V_r = _smooth_eigh(_normalized_gram(real, xp), delta, xp)
     lam_f, V_f = _smooth_eigh(_normalized_gram(fake, xp), delta, xp)
     magnitude = xp.mean((lam_f - lam_r) ** 2)
