@@ -13,6 +13,8 @@ import numpy as np
 
 Array = Any
 Namespace = Any
+# Randomness comes only through a seed: an int, a NumPy Generator, or None (fresh entropy).
+Seed = int | np.random.Generator | None
 
 
 def is_array(x: object) -> bool:
@@ -86,7 +88,7 @@ def result_dtype(xp: Namespace, *xs: Array) -> Any:
     return xp.result_type(*floats)
 
 
-def default_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+def default_rng(seed: Seed) -> np.random.Generator:
     """All randomness goes through one NumPy generator built from ``seed``."""
     if isinstance(seed, np.random.Generator):
         return seed
@@ -123,3 +125,8 @@ def safe_log(w: Array, xp: Namespace) -> Array:
     """log w with log 0 = -inf, without a divide-by-zero warning."""
     positive = w > 0
     return xp.where(positive, xp.log(xp.where(positive, w, xp.ones_like(w))), -xp.inf)
+
+
+def index_array(idx: Any, like: Array, xp: Namespace) -> Array:
+    """Python or NumPy indices as an int64 array of ``xp`` on the device of ``like``."""
+    return xp.asarray(np.asarray(idx, dtype=np.int64), dtype=xp.int64, device=device(like))

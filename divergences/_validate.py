@@ -335,3 +335,26 @@ def like_array(like: object) -> tuple[Array, Namespace]:
     if not xp.isdtype(like.dtype, "real floating"):
         raise TypeError(f"like must have a real floating dtype, got {like.dtype}")
     return like, xp
+
+
+def symmetric_matrix(L: object, name: str, xp: Namespace, *, batch: bool = False) -> Array:
+    """A finite, nonempty, symmetric (then symmetrised) square kernel; 2-D unless ``batch``."""
+    L = matrices(L, name, xp, square=True)
+    if not batch and L.ndim != 2:
+        raise ValueError(f"{name} must be a single (n, n) kernel, got shape {tuple(L.shape)}")
+    return symmetric(L, name, xp)
+
+
+def symmetric_psd(L: object, name: str, xp: Namespace, *, batch: bool = False) -> Array:
+    """As :func:`symmetric_matrix`, and positive semi-definite (checked on the eigenvalues)."""
+    L = symmetric_matrix(L, name, xp, batch=batch)
+    check_psd(xp.linalg.eigvalsh(constant(L, xp)), name, xp)
+    return L
+
+
+def subset_size(k: object, n: int) -> int:
+    """A set size k with 0 <= k <= n (the ground set's size)."""
+    k = positive_int_or_zero(k, "k")
+    if k > n:
+        raise ValueError(f"k = {k} is out of range: the ground set has n = {n} items")
+    return k

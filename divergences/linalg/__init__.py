@@ -20,15 +20,15 @@ against the array API standard (NumPy, CuPy, PyTorch), with PyTorch gradients:
 Theory pages: ``docs/determinants.md``, ``docs/spectral_norm.md``.
 """
 
-from .spectral import SpectralNormResult
-from .determinants import log_pdet
 from .volumes import log_volume
+from .volumes import volume
+from .determinants import log_pdet
 from .determinants import logdet
+from .determinants import pdet
+from .spectral import SpectralNormResult
+from .spectral import spectral_norm
 from .logdet_estimators import logdet_roulette
 from .logdet_estimators import logdet_series
-from .determinants import pdet
-from .spectral import spectral_norm
-from .volumes import volume
 
 __all__ = [
     "SpectralNormResult",

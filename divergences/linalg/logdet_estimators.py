@@ -10,9 +10,8 @@ from typing import Callable
 import numpy as np
 
 from .. import _validate as v
-from .._backend import Array, constant, default_rng, device, from_numpy, is_array, namespace
+from .._backend import Array, Seed, constant, default_rng, device, from_numpy, is_array, namespace
 
-Seed = int | np.random.Generator | None
 Operator = Callable[[Array], Array]
 
 __all__ = ["logdet_roulette", "logdet_series"]

@@ -8,12 +8,9 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
-
 from .. import _validate as v
-from .._backend import Array, Namespace, constant, default_rng, from_numpy, is_array, namespace
+from .._backend import Array, Namespace, Seed, constant, default_rng, from_numpy, is_array, namespace
 
-Seed = int | np.random.Generator | None
 Operator = Callable[[Array], Array]
 
 __all__ = ["SpectralNormResult", "spectral_norm"]
