@@ -112,21 +112,6 @@ def psd_sqrt(C: Array, xp: Namespace) -> Array:
     return (V * root[..., None, :]) @ xp.matrix_transpose(V)
 
 
-def logsumexp(x: Array, axis: int, xp: Namespace) -> Array:
-    """log sum exp along ``axis``, stable; rows of -inf give -inf (not NaN)."""
-    if is_torch(xp):
-        return xp.logsumexp(x, dim=axis)  # fused kernel
-    m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    return xp.squeeze(m, axis=axis) + xp.log(xp.sum(xp.exp(x - m), axis=axis))
-
-
-def safe_log(w: Array, xp: Namespace) -> Array:
-    """log w with log 0 = -inf, without a divide-by-zero warning."""
-    positive = w > 0
-    return xp.where(positive, xp.log(xp.where(positive, w, xp.ones_like(w))), -xp.inf)
-
-
 def index_array(idx: Any, like: Array, xp: Namespace) -> Array:
     """Python or NumPy indices as an int64 array of ``xp`` on the device of ``like``."""
     return xp.asarray(np.asarray(idx, dtype=np.int64), dtype=xp.int64, device=device(like))

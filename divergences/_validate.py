@@ -8,6 +8,7 @@ asked for it (``normalize=True``).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -254,11 +255,12 @@ def same_bins(p: Array, q: Array, np_: str, nq: str, xp: Namespace) -> tuple[Arr
     return xp.broadcast_to(p, shape), xp.broadcast_to(q, shape)
 
 
-def samples(t: Array, name: str, xp: Namespace, dtype: Any) -> Array:
-    """Finite samples with at least one axis (the samples) and at least one entry."""
+def samples(t: Array, name: str, xp: Namespace, dtype: Any, *, axis: str = "the samples") -> Array:
+    """Finite values with at least one axis (``axis`` says what it holds) and at least
+    one entry, in ``dtype``."""
     t = as_float(t, xp, dtype)
     if t.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the samples), got a scalar")
+        raise ValueError(f"{name} must have at least one axis ({axis}), got a scalar")
     check_nonempty(t, name)
     check_finite(t, name, xp)
     return t
@@ -358,3 +360,33 @@ def subset_size(k: object, n: int) -> int:
     if k > n:
         raise ValueError(f"k = {k} is out of range: the ground set has n = {n} items")
     return k
+
+
+ON_FAIL = ("warn", "raise")
+
+
+def on_fail(value: object) -> str:
+    """The ``on_fail`` argument of an iterative method: "warn" or "raise"."""
+    return choice(value, "on_fail", ON_FAIL)
+
+
+def report_failure(on_fail: str, message: str, *, stacklevel: int = 3) -> None:
+    """A method that stopped short of its tolerance warns (RuntimeWarning, pointing at
+    the caller of the public function) or raises RuntimeError, as ``on_fail`` asks;
+    it never returns a quietly wrong number."""
+    if on_fail == "raise":
+        raise RuntimeError(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=stacklevel)
+
+
+def broadcast_batch(xp: Namespace, **named: Array | None) -> list[Array | None]:
+    """The named arrays with their leading (batch) axes broadcast to one shape; each
+    keeps its last axis, and None passes through."""
+    given = {k: t for k, t in named.items() if t is not None}
+    try:
+        batch = np.broadcast_shapes(*(tuple(t.shape[:-1]) for t in given.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {tuple(t.shape)}" for k, t in given.items())
+        raise ValueError(f"the leading (batch) axes do not broadcast: {shapes}") from None
+    return [t if t is None or tuple(t.shape[:-1]) == batch else xp.broadcast_to(t, (*batch, t.shape[-1]))
+            for t in named.values()]

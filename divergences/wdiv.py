@@ -88,7 +88,7 @@ def wasserstein_divergence_objective(
     k, p = _k_p(k, p)
     raw = [check.as_array(x, n, xp) for x, n in ((t_real, "t_real"), (t_fake, "t_fake"), (grad_norms, "grad_norms"))]
     dtype = result_dtype(xp, *raw)
-    tr, tf, g = (_samples(x, n, xp, dtype) for x, n in zip(raw, ("t_real", "t_fake", "grad_norms")))
+    tr, tf, g = (check.samples(x, n, xp, dtype) for x, n in zip(raw, ("t_real", "t_fake", "grad_norms")))
     if bool(xp.min(g) < 0):
         raise ValueError("grad_norms has negative entries: norms must be >= 0")
     return xp.mean(tr, axis=-1) - xp.mean(tf, axis=-1) - k * xp.mean(g**p, axis=-1)
@@ -175,11 +175,11 @@ def wasserstein_divergence_1d(
     k, p = _k_p(k, p)
     rx, ry = check.as_array(x, "x", xp), check.as_array(y, "y", xp)
     dtype = result_dtype(xp, rx, ry)
-    x, y = _samples(rx, "x", xp, dtype), _samples(ry, "y", xp, dtype)
+    x, y = check.samples(rx, "x", xp, dtype), check.samples(ry, "y", xp, dtype)
     xw = _weights(x_weights, "x_weights", x, xp, dtype, normalize)
     yw = _weights(y_weights, "y_weights", y, xp, dtype, normalize)
     bounds = _support(support)
-    x, y, xw, yw = _broadcast(xp, ("x", x), ("y", y), ("x_weights", xw), ("y_weights", yw))
+    x, y, xw, yw = check.broadcast_batch(xp, x=x, y=y, x_weights=xw, y_weights=yw)
 
     z = xp.concat([x, y], axis=-1)
     order = xp.argsort(z, axis=-1, stable=False)
@@ -222,15 +222,6 @@ def _k_p(k: object, p: object) -> tuple[float, float]:
     return k, p
 
 
-def _samples(x: Array, name: str, xp: Namespace, dtype: Any) -> Array:
-    x = check.as_float(x, xp, dtype)
-    if x.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the samples), got a scalar")
-    check.check_nonempty(x, name)
-    check.check_finite(x, name, xp)
-    return x
-
-
 def _weights(w: Any, name: str, x: Array, xp: Namespace, dtype: Any, normalize: bool) -> Array:
     n = x.shape[-1]
     if w is None:
@@ -251,16 +242,6 @@ def _support(support: object) -> tuple[float, float] | None:
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"support must be a finite interval (lo, hi) with lo < hi, got {support!r}")
     return lo, hi
-
-
-def _broadcast(xp: Namespace, *named: tuple[str, Array]) -> list[Array]:
-    """Broadcast the leading (batch) axes of all arrays to one shape."""
-    try:
-        batch = np.broadcast_shapes(*(tuple(a.shape[:-1]) for _, a in named))
-    except ValueError:
-        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in named)
-        raise ValueError(f"the leading (batch) axes do not broadcast: {shapes}") from None
-    return [a if tuple(a.shape[:-1]) == batch else xp.broadcast_to(a, (*batch, a.shape[-1])) for _, a in named]
 
 
 __all__ = ["wasserstein_divergence_1d", "wasserstein_divergence_objective"]

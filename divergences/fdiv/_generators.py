@@ -28,101 +28,16 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _validate as check
-from .._backend import Array, Namespace, constant, namespace, result_dtype, safe_log
+from .._backend import Array, Namespace, namespace, result_dtype
+from .._numerics import (
+    LOG2, div_or_inf, exp_or_inf, inv_or_inf, log1mexp, log_lambertw_exp,
+    log_ratio_1p, masked, pow_or_inf, safe_log, softplus, xlogx_minus,
+)
 
-LOG2 = math.log(2.0)
 __all__ = ["FDIVERGENCES", "KINDS", "FDivergence", "alpha_divergence", "resolve"]
 
 NOWOZIN = "Nowozin, Cseke and Tomioka, f-GAN, NeurIPS 2016 (arXiv 1606.00709), Tables 1-2"
 KINDS = ("kl", "reverse_kl", "js", "tv", "pearson", "neyman", "hellinger", "jeffreys", "gan", "alpha")
-
-# ------------------------------------------------------------------ small helpers
-
-
-def _masked(x: Array, mask: Array, xp: Namespace) -> Array:
-    """``x`` where ``mask``, 1 elsewhere: a safe argument for log, sqrt and division
-    inside a masked branch (no warning, and no NaN gradient leaking out of it)."""
-    return xp.where(mask, x, xp.ones_like(x))
-
-
-def _exp(x: Array, xp: Namespace) -> Array:
-    """exp x, +inf where it overflows (or comes within 1% of the largest float),
-    without an overflow warning."""
-    top = math.log(float(xp.finfo(x.dtype).max)) - 0.01
-    return xp.where(x > top, xp.inf, xp.exp(xp.clip(x, None, top)))
-
-
-def _inv(u: Array, xp: Namespace) -> Array:
-    """1/u for u >= 0, +inf where it overflows (u = 0 or subnormal), without a warning."""
-    ok = u > 1 / float(xp.finfo(u.dtype).max)
-    return xp.where(ok, 1 / _masked(u, ok, xp), xp.inf)
-
-
-def _div(a: Array, b: Array, xp: Namespace) -> Array:
-    """a/b for b > 0, +-inf where it overflows, without a warning."""
-    over = abs(a) * (1 / float(xp.finfo(a.dtype).max)) > b
-    inf = xp.full_like(a, xp.inf)
-    return xp.where(over, xp.where(a < 0, -inf, inf), a / xp.where(over, xp.ones_like(b), b))
-
-
-def _pow(u: Array, e: float, xp: Namespace) -> Array:
-    """u^e for u >= 0 (0^e = 0 for e > 0, inf for e < 0), inf where it overflows; no warnings."""
-    pos = u > 0
-    val = _exp(e * xp.log(_masked(u, pos, xp)), xp)
-    return xp.where(pos, val, xp.zeros_like(u) if e > 0 else xp.full_like(u, xp.inf))
-
-
-def _softplus(x: Array, xp: Namespace) -> Array:
-    """log(1 + e^x), stable."""
-    return xp.logaddexp(xp.zeros_like(x), x)
-
-
-def _log1mexp(x: Array, xp: Namespace) -> Array:
-    """log(1 - e^x) for x < 0, accurate at both ends (Maechler 2012); -inf at x = 0."""
-    near = x > -LOG2
-    xn = xp.where(near, x, -xp.ones_like(x))
-    xf = xp.where(near, -xp.ones_like(x), x)
-    return xp.where(near, safe_log(-xp.expm1(xn), xp), xp.log1p(-xp.exp(xf)))
-
-
-def _log_ratio_1p(u: Array, xp: Namespace) -> Array:
-    """log(u / (1 + u)) for u in [0, inf]: -inf at 0, 0 at inf, no cancellation."""
-    big = u > 1
-    ub = _masked(u, big, xp)
-    small = xp.where(big, xp.ones_like(u), u)
-    return xp.where(big, -xp.log1p(1 / ub), safe_log(small, xp) - xp.log1p(small))
-
-
-def _xlogx_minus(u: Array, xp: Namespace) -> Array:
-    """g(u) = u log u - (u + 1) log(u + 1) on [0, inf); above 1 as
-    -(u log(1 + 1/u) + log(1 + u)) (no cancellation at large u); g(0) = 0."""
-    big = u > 1
-    ub = _masked(u, big, xp)
-    small = xp.where(big, xp.zeros_like(u), u)
-    pos = small > 0
-    xlogx = xp.where(pos, small * xp.log(_masked(small, pos, xp)), xp.zeros_like(u))
-    return xp.where(big, -(ub * xp.log1p(1 / ub) + xp.log1p(ub)), xlogx - (small + 1) * xp.log1p(small))
-
-
-def _lambertw_exp(s: Array, xp: Namespace, steps: int = 6) -> Array:
-    """log W(e^s), W the principal branch of Lambert W, for real s (any size, no overflow).
-
-    Solves y + e^y = s for y = log W by Newton's method (the function is convex and
-    increasing, so Newton converges from any start after one step) on constant
-    inputs, then takes one more step on the graph: its derivative is the implicit
-    one, dy/ds = 1 / (1 + e^y).
-    """
-    s0 = constant(s, xp)
-    big = s0 > 1
-    sb = xp.where(big, s0, 2 * xp.ones_like(s0))
-    y = xp.where(big, xp.log(sb - xp.log(sb)), s0 - xp.exp(xp.clip(s0, None, 1.0)))
-    for _ in range(steps):
-        e = xp.exp(y)
-        y = y - (e + y - s0) / (e + 1)
-    e = xp.exp(y)
-    y = y - (e + y - s) / (e + 1)
-    return y  # log W(e^s)
-
 
 # ------------------------------------------------------------- the f-divergences
 
@@ -208,7 +123,7 @@ def _elementwise(fn: Callable[[Array, Namespace], Array], *, nonneg: bool = Fals
 def _kl_term(p: Array, q: Array, xp: Namespace) -> Array:
     """p log(p/q) with 0 log(0/q) = 0 and p log(p/0) = inf."""
     pp, qp = p > 0, q > 0
-    val = p * (xp.log(_masked(p, pp, xp)) - xp.log(_masked(q, qp, xp)))
+    val = p * (xp.log(masked(p, pp, xp)) - xp.log(masked(q, qp, xp)))
     return xp.where(pp, xp.where(qp, val, xp.inf), xp.zeros_like(val))
 
 
@@ -221,18 +136,18 @@ def _chi2_term(p: Array, q: Array, xp: Namespace) -> Array:
     """(p - q)^2 / q with 0/0 = 0 and p^2/0 = inf."""
     qp = q > 0
     d = p - q
-    return xp.where(qp, _div(d * d, _masked(q, qp, xp), xp), xp.where(p > 0, xp.inf, xp.zeros_like(d)))
+    return xp.where(qp, div_or_inf(d * d, masked(q, qp, xp), xp), xp.where(p > 0, xp.inf, xp.zeros_like(d)))
 
 
 def _sqrt0(x: Array, xp: Namespace) -> Array:
     """sqrt x with gradient 0 (not inf) at 0."""
     pos = x > 0
-    return xp.where(pos, xp.sqrt(_masked(x, pos, xp)), xp.zeros_like(x))
+    return xp.where(pos, xp.sqrt(masked(x, pos, xp)), xp.zeros_like(x))
 
 
 def _jeffreys_term(p: Array, q: Array, xp: Namespace) -> Array:
     both = (p > 0) & (q > 0)
-    val = (p - q) * (xp.log(_masked(p, both, xp)) - xp.log(_masked(q, both, xp)))
+    val = (p - q) * (xp.log(masked(p, both, xp)) - xp.log(masked(q, both, xp)))
     return xp.where(both, val, xp.where(p == q, xp.zeros_like(val), xp.inf))
 
 
@@ -268,8 +183,8 @@ def _make(
 def _kl() -> FDivergence:
     return _make(
         "kl", "sum p log(p/q)",
-        lambda u, xp: xp.where(u > 0, u * xp.log(_masked(u, u > 0, xp)), xp.zeros_like(u)),
-        lambda t, xp: _exp(t - 1, xp),
+        lambda u, xp: xp.where(u > 0, u * xp.log(masked(u, u > 0, xp)), xp.zeros_like(u)),
+        lambda t, xp: exp_or_inf(t - 1, xp),
         (-math.inf, math.inf),
         lambda v, xp: v,
         lambda u, xp: 1 + safe_log(u, xp),
@@ -288,8 +203,8 @@ def _reverse_kl() -> FDivergence:
         lambda u, xp: -safe_log(u, xp),
         conj,
         (-math.inf, 0.0),
-        lambda v, xp: -_exp(-v, xp),
-        lambda u, xp: -_inv(u, xp),
+        lambda v, xp: -exp_or_inf(-v, xp),
+        lambda u, xp: -inv_or_inf(u, xp),
         lambda p, q, xp: _kl_term(q, p, xp),
     )
 
@@ -313,14 +228,14 @@ def _neyman() -> FDivergence:
         return xp.where(inside, 2 - 2 * xp.sqrt(1 - xp.where(inside, t, xp.ones_like(t))), xp.inf)
 
     def f(u, xp):
-        return (1 - u) ** 2 * _inv(u, xp)
+        return (1 - u) ** 2 * inv_or_inf(u, xp)
 
     def critic(u, xp):
-        return 1 - _inv(u * u, xp)
+        return 1 - inv_or_inf(u * u, xp)
 
     return _make(
         "neyman", "sum (p - q)^2 / p", f, conj, (-math.inf, 1.0),
-        lambda v, xp: 1 - _exp(v, xp), critic,
+        lambda v, xp: 1 - exp_or_inf(v, xp), critic,
         lambda p, q, xp: _chi2_term(q, p, xp),
     )
 
@@ -332,13 +247,13 @@ def _hellinger() -> FDivergence:
 
     def critic(u, xp):
         pos = u > 0
-        return xp.where(pos, 1 - 1 / xp.sqrt(_masked(u, pos, xp)), -xp.inf)
+        return xp.where(pos, 1 - 1 / xp.sqrt(masked(u, pos, xp)), -xp.inf)
 
     return _make(
         "hellinger", "sum (sqrt p - sqrt q)^2  (= 2 - 2 sum sqrt(p q), no factor 1/2)",
         lambda u, xp: (_sqrt0(u, xp) - 1) ** 2,
         conj, (-math.inf, 1.0),
-        lambda v, xp: 1 - _exp(v, xp), critic,
+        lambda v, xp: 1 - exp_or_inf(v, xp), critic,
         lambda p, q, xp: (_sqrt0(p, xp) - _sqrt0(q, xp)) ** 2,
         NOWOZIN + "; Hellinger, J. reine angew. Math. 136 (1909)",
     )
@@ -347,16 +262,16 @@ def _hellinger() -> FDivergence:
 def _jeffreys() -> FDivergence:
     def f(u, xp):
         pos = u > 0
-        return xp.where(pos, (u - 1) * xp.log(_masked(u, pos, xp)), xp.inf)
+        return xp.where(pos, (u - 1) * xp.log(masked(u, pos, xp)), xp.inf)
 
     def conj(t, xp):
         # f'(u) = log u + 1 - 1/u = t at u = 1/w, w + log w = 1 - t: w = W(e^(1 - t)),
         # f*(t) = w + 1/w + t - 2 (Nowozin et al. 2016, Table 2)
-        y = _lambertw_exp(1 - t, xp)
-        return xp.exp(y) + _exp(-y, xp) + t - 2
+        y = log_lambertw_exp(1 - t, xp)
+        return xp.exp(y) + exp_or_inf(-y, xp) + t - 2
 
     def critic(u, xp):
-        return safe_log(u, xp) + 1 - _inv(u, xp)
+        return safe_log(u, xp) + 1 - inv_or_inf(u, xp)
 
     return _make(
         "jeffreys", "sum (p - q) log(p/q) = KL(p||q) + KL(q||p)", f, conj, (-math.inf, math.inf),
@@ -371,14 +286,14 @@ def _js() -> FDivergence:
     def conj(t, xp):
         inside = t < half_log2
         tt = xp.where(inside, t, xp.zeros_like(t))
-        return xp.where(inside, -(LOG2 + _log1mexp(2 * tt - LOG2, xp)) / 2, xp.inf)
+        return xp.where(inside, -(LOG2 + log1mexp(2 * tt - LOG2, xp)) / 2, xp.inf)
 
     return _make(
         "js", "KL(p||m)/2 + KL(q||m)/2, m = (p + q)/2  (<= log 2)",
-        lambda u, xp: (_xlogx_minus(u, xp) + (u + 1) * LOG2) / 2,
+        lambda u, xp: (xlogx_minus(u, xp) + (u + 1) * LOG2) / 2,
         conj, (-math.inf, half_log2),
-        lambda v, xp: (LOG2 - _softplus(-v, xp)) / 2,
-        lambda u, xp: (LOG2 + _log_ratio_1p(u, xp)) / 2,
+        lambda v, xp: (LOG2 - softplus(-v, xp)) / 2,
+        lambda u, xp: (LOG2 + log_ratio_1p(u, xp)) / 2,
         _js_term,
         NOWOZIN + " (their Table 1 generator is twice this one: f, f* and g_f here are "
         "scaled to the 1/2 normalisation); Lin, IEEE Trans. Inf. Theory 37 (1991)",
@@ -388,13 +303,13 @@ def _js() -> FDivergence:
 def _gan() -> FDivergence:
     def conj(t, xp):
         inside = t < 0
-        return xp.where(inside, -_log1mexp(xp.where(inside, t, -xp.ones_like(t)), xp), xp.inf)
+        return xp.where(inside, -log1mexp(xp.where(inside, t, -xp.ones_like(t)), xp), xp.inf)
 
     return _make(
         "gan", "sum p log(2p/(p+q)) + q log(2q/(p+q)) - log 4 = 2 JS - log 4  (f(1) = -log 4)",
-        _xlogx_minus, conj, (-math.inf, 0.0),
-        lambda v, xp: -_softplus(-v, xp),
-        _log_ratio_1p,
+        xlogx_minus, conj, (-math.inf, 0.0),
+        lambda v, xp: -softplus(-v, xp),
+        log_ratio_1p,
         lambda p, q, xp: 2 * _js_term(p, q, xp) - (p + q) * LOG2,
         NOWOZIN + "; Goodfellow et al., NeurIPS 2014 (arXiv 1406.2661)",
     )
@@ -459,27 +374,27 @@ def alpha_divergence(alpha: float) -> FDivergence:
     expo = a / (a - 1)
 
     def f(u, xp):
-        return (_pow(u, a, xp) - 1 - a * (u - 1)) * scale
+        return (pow_or_inf(u, a, xp) - 1 - a * (u - 1)) * scale
 
     def conj(t, xp):
         B = 1 + (a - 1) * t
         pos = B > 0
-        val = (_pow(xp.where(pos, B, xp.ones_like(B)), expo, xp) - 1) / a
+        val = (pow_or_inf(xp.where(pos, B, xp.ones_like(B)), expo, xp) - 1) / a
         if a > 1:
             return xp.where(pos, val, xp.full_like(t, -1 / a))
         edge = xp.full_like(t, -1 / a if a < 0 else math.inf)  # B = 0: the limit
         return xp.where(pos, val, xp.where(B == 0, edge, xp.inf))
 
     def act(v, xp):
-        return v if a > 1 else 1 / (1 - a) - _softplus(-v, xp)
+        return v if a > 1 else 1 / (1 - a) - softplus(-v, xp)
 
     def critic(u, xp):
-        return (_pow(u, a - 1, xp) - 1) / (a - 1)
+        return (pow_or_inf(u, a - 1, xp) - 1) / (a - 1)
 
     def term(p, q, xp):
         both = (p > 0) & (q > 0)
-        lp, lq = xp.log(_masked(p, both, xp)), xp.log(_masked(q, both, xp))
-        mixed = xp.where(both, _exp(a * lp + (1 - a) * lq, xp), xp.zeros_like(p))
+        lp, lq = xp.log(masked(p, both, xp)), xp.log(masked(q, both, xp))
+        mixed = xp.where(both, exp_or_inf(a * lp + (1 - a) * lq, xp), xp.zeros_like(p))
         val = (mixed - q - a * (p - q)) * scale  # q f(p/q); at one zero: q/a or p/(1 - a)
         if a > 1:  # p > 0 = q: p f'(inf) = inf
             return xp.where((p > 0) & (q == 0), xp.inf, val)

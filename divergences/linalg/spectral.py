@@ -4,7 +4,6 @@ r"""The spectral norm by power iteration on a matrix or an implicit operator
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -133,7 +132,7 @@ def spectral_norm(
     matvec, rmatvec, (m, n), like, xp = _operator_pair(matvec, rmatvec, shape, like)
     n_iter = v.check_positive_int(n_iter, "n_iter")
     tol = None if tol is None else v.nonnegative_number(tol, "tol")
-    on_fail = v.choice(on_fail, "on_fail", ("warn", "raise"))
+    on_fail = v.on_fail(on_fail)
     if v0 is None:
         start = from_numpy(default_rng(seed).standard_normal(n), like, xp)
     else:
@@ -164,9 +163,7 @@ def spectral_norm(
     u = constant(y, xp) / scale if scale > 0 else xp.zeros_like(constant(y, xp))
     if tol is not None and not converged:
         message = f"spectral_norm: residual {residual:.3g} > tol = {tol:g} after n_iter = {n_iter} iterations"
-        if on_fail == "raise":
-            raise RuntimeError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        v.report_failure(on_fail, message)
     return SpectralNormResult(value, u, x, it, converged, residual)
 
 

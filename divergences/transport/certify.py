@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from .. import _validate as check
 from .._backend import Array, Namespace, namespace
+from .._numerics import root
 from ._cost import bounding_diagonal, euclidean_cost
 from ..entropic import sinkhorn, sinkhorn_points
-from .one_d import _root
 from .sliced import max_sliced_wasserstein
 from ._polytope import feasible_potentials, round_to_polytope
 
@@ -243,5 +243,5 @@ def wasserstein_bounds(
         else:
             r = sinkhorn_points(xs, ys, a, b, p=p, **opts)
     sliced = max_sliced_wasserstein(xs, ys, a, b, p=p, n_projections=n_projections, seed=seed)
-    lower = xp.maximum(sliced, _root(xp.maximum(r.lower, xp.zeros_like(r.lower)), p, xp))
-    return lower, _root(r.upper, p, xp)
+    lower = xp.maximum(sliced, root(xp.maximum(r.lower, xp.zeros_like(r.lower)), p, xp))
+    return lower, root(r.upper, p, xp)
