@@ -10,7 +10,7 @@ import math
 from ._backend import Array, Namespace, constant, is_torch
 
 __all__ = [
-    "LOG2", "abs_pow", "div_or_inf", "exp_or_inf", "inv_or_inf", "log1mexp", "log_lambertw_exp",
+    "LOG2", "abs_pow", "div_or_inf", "exp_or_inf", "expm1_or_inf", "inv_or_inf", "log1mexp", "log_lambertw_exp",
     "log_ratio_1p", "logsumexp", "masked", "pow_or_inf", "root", "safe_log", "softplus", "xlogx_minus",
 ]
 
@@ -60,6 +60,11 @@ def exp_or_inf(x: Array, xp: Namespace) -> Array:
     without an overflow warning."""
     top = math.log(float(xp.finfo(x.dtype).max)) - 0.01
     return xp.where(x > top, xp.inf, xp.exp(xp.clip(x, None, top)))
+
+
+def expm1_or_inf(x: Array, xp: Namespace) -> Array:
+    """e^x - 1, exact near 0 (expm1) and +inf where it overflows, without a warning."""
+    return xp.where(x > 1, exp_or_inf(x, xp) - 1, xp.expm1(xp.clip(x, None, 1.0)))
 
 
 def inv_or_inf(u: Array, xp: Namespace) -> Array:

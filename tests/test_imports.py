@@ -167,29 +167,6 @@ def test_the_cycle_check_finds_a_cycle():
     assert _cycles(graph) == [["a", "b", "c"]]
 
 
-# gan's shared helpers (batch and score checks) are being rewritten in gan itself;
-# these known uses are reported as an expected failure until they are promoted.
-KNOWN = {
-    "gan.audit takes gan.penalties._batch",
-    "gan.audit takes gan.penalties._scores",
-    "gan.diversity takes gan.penalties._batch",
-    "gan.diversity takes gan.penalties._positive",
-    "gan.losses takes gan.penalties._batch",
-    "gan.losses takes gan.penalties._positive",
-    "gan.losses takes gan.penalties._same_shape",
-    "gan.losses takes gan.penalties._scores",
-    "gan.train takes gan.penalties._positive",
-}
-
-
-def _without_line(found: str) -> str:
-    module, rest = found.split(":", 1)
-    return f"{module} {rest.split(' ', 1)[1]}"
-
-
 @pytest.mark.parametrize("package", ["divergences", "gan", "benchmarks"])
 def test_no_private_name_crosses_modules(package):
-    found = [line for line in _private_names() if line.startswith(package + ".")]
-    assert [line for line in found if _without_line(line) not in KNOWN] == []
-    if found:
-        pytest.xfail(f"known private names across gan modules: {found}")
+    assert [line for line in _private_names() if line.startswith(package + ".")] == []
