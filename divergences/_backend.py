@@ -11,6 +11,24 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+__all__ = [
+    "Array",
+    "Namespace",
+    "Seed",
+    "constant",
+    "default_rng",
+    "device",
+    "from_numpy",
+    "index_array",
+    "is_array",
+    "is_torch",
+    "namespace",
+    "np_namespace",
+    "psd_sqrt",
+    "result_dtype",
+    "to_numpy",
+]
+
 Array = Any
 Namespace = Any
 # Randomness comes only through a seed: an int, a NumPy Generator, or None (fresh entropy).

@@ -15,6 +15,44 @@ import numpy as np
 
 from ._backend import Array, Namespace, constant, device, is_array, namespace, result_dtype
 
+__all__ = [
+    "ON_FAIL",
+    "as_array",
+    "as_float",
+    "balanced",
+    "broadcast_batch",
+    "check_finite",
+    "check_ndim",
+    "check_nonempty",
+    "check_p",
+    "check_positive_int",
+    "check_psd",
+    "choice",
+    "cost_and_weights",
+    "cost_matrix",
+    "fraction",
+    "is_symmetric",
+    "like_array",
+    "matrices",
+    "nonnegative_number",
+    "on_fail",
+    "point_measures",
+    "points",
+    "positive_int_or_zero",
+    "positive_number",
+    "probability_vectors",
+    "real_number",
+    "report_failure",
+    "same_bins",
+    "same_dimension",
+    "samples",
+    "subset_size",
+    "symmetric",
+    "symmetric_matrix",
+    "symmetric_psd",
+    "weights",
+]
+
 
 def as_array(x: object, name: str, xp: Namespace) -> Array:
     """``x`` as an array of ``xp`` with a real dtype (lists and scalars accepted)."""
@@ -64,9 +102,16 @@ def check_nonempty(x: Array, name: str) -> None:
         raise ValueError(f"{name} is empty: a measure needs at least one point")
 
 
+def real_number(x: object, name: str, expected: str) -> float:
+    """``x`` as a float if it is a real number (bools excluded); TypeError naming
+    ``name`` and what was ``expected`` otherwise."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be {expected}, got {x!r}")
+    return float(x)
+
+
 def check_p(p: float) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
-        raise TypeError(f"p must be a real number >= 1, got {p!r}")
+    p = real_number(p, "p", "a real number >= 1")
     if not (math.isfinite(p) and p >= 1):
         raise ValueError(f"p must be a finite number >= 1, got {p!r}")
     return float(p)
@@ -172,9 +217,7 @@ def point_measures(x: object, y: object, a: object, b: object, xp: Namespace, no
 
 def positive_number(x: object, name: str, *, allow_inf: bool = False) -> float:
     """A real number > 0 (finite unless ``allow_inf``)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive number, got {x!r}")
-    x = float(x)
+    x = real_number(x, name, "a positive number")
     if not (x > 0) or (math.isinf(x) and not allow_inf):
         raise ValueError(f"{name} must be a {'positive' if allow_inf else 'finite positive'} number, got {x!r}")
     return x
@@ -318,9 +361,7 @@ def check_psd(lam: Array, name: str, xp: Namespace) -> None:
 
 def nonnegative_number(x: object, name: str) -> float:
     """A finite real number >= 0."""
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a nonnegative number, got {x!r}")
-    x = float(x)
+    x = real_number(x, name, "a nonnegative number")
     if not (math.isfinite(x) and x >= 0):
         raise ValueError(f"{name} must be a finite nonnegative number, got {x!r}")
     return x

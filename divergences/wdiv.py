@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-import numpy as np
 
 from . import _validate as check
 from ._backend import Array, Namespace, device, namespace, result_dtype
@@ -214,9 +213,7 @@ def wasserstein_divergence_1d(
 
 def _k_p(k: object, p: object) -> tuple[float, float]:
     k = check.positive_number(k, "k")
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"p must be a real number > 1, got {p!r}")
-    p = float(p)
+    p = check.real_number(p, "p", "a real number > 1")
     if not (math.isfinite(p) and p > 1):
         raise ValueError(f"p must be a finite number > 1 (at p = 1 the supremum is 0 or inf), got {p!r}")
     return k, p

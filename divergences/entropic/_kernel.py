@@ -28,6 +28,18 @@ from .._numerics import safe_log
 from ._common import softmin, tau
 from ._map import Step
 
+__all__ = [
+    "DenseMap",
+    "Kernel",
+    "Problem",
+    "needs_absorption",
+    "plan",
+    "potentials",
+    "rebuild",
+    "scaling_limit",
+    "step",
+]
+
 # Scalings are absorbed once |log u| or |log v| exceeds this share of log(max float).
 _ABSORB_SHARE = 0.25
 

@@ -7,6 +7,8 @@ from typing import Protocol
 
 from .._backend import Array
 
+__all__ = ["SinkhornMap", "Step"]
+
 
 @dataclass(frozen=True)
 class Step:

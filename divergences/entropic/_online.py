@@ -16,6 +16,8 @@ from ..transport._polytope import shrink
 from ._common import tau
 from ._map import Step
 
+__all__ = ["CloudProblem", "OnlineMap", "block_cost", "bracket", "softmin", "transport_terms"]
+
 
 @dataclass(frozen=True)
 class CloudProblem:

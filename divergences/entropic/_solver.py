@@ -11,6 +11,8 @@ from .._backend import Array, namespace
 from ._anderson import Anderson
 from ._map import SinkhornMap, Step
 
+__all__ = ["MEMORY", "Outcome", "REJECT", "STALL", "run", "solve_at"]
+
 # Anderson memory: 10 cut the iterations to 1e-6 by 5x to 20x against plain
 # Sinkhorn at eps / max cost in [1e-5, 1e-3] on the benchmark problems.
 MEMORY = 10

@@ -15,6 +15,8 @@ from .._backend import Array, Namespace
 from ._common import softmin
 from ._map import Step
 
+__all__ = ["Softmin", "SymmetricMap", "dense_softmin"]
+
 Softmin = Callable[[Array, float], Array]  # (potential, eps) -> soft c-transform
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
-from ..transport._cost import bounding_diagonal, euclidean_cost
+from ..transport._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
 from . import _online as o
 from ._solver import run
 from ._symmetric import SymmetricMap, dense_softmin
@@ -12,10 +12,9 @@ from ._common import SCALING, STAGE_ITER, STAGE_TOL, not_converged
 from .points import cloud_dual, cloud_problem, first_order, sinkhorn_points
 from .sinkhorn import entropic_dual, sinkhorn
 
+__all__ = ["METHODS", "sinkhorn_divergence"]
+
 METHODS = ("auto", "dense", "online")
-# "auto" builds the three cost matrices while the largest has at most this many
-# entries (128 MB in float64), and streams them beyond.
-DENSE_ENTRIES = 2**24
 
 
 def sinkhorn_divergence(

@@ -10,6 +10,8 @@ from . import _online as o
 from ._solver import run
 from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, not_converged, penalty
 
+__all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "sinkhorn_points"]
+
 # Entries of one (rows x m) block of the cost: 4M keeps the temporaries of a block
 # near 100 MB in float64, and n = m = 10^5 under 1 GB in all.
 BLOCK_ENTRIES = 2**22

@@ -25,7 +25,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import numpy as np
 
 from .. import _validate as check
 from .._backend import Array, Namespace, namespace, result_dtype
@@ -445,9 +444,7 @@ def alpha_divergence(alpha: float) -> FDivergence:
 
 
 def _alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"alpha must be a real number (not 0 or 1), got {alpha!r}")
-    a = float(alpha)
+    a = check.real_number(alpha, "alpha", "a real number (not 0 or 1)")
     if not math.isfinite(a) or a in (0.0, 1.0):
         raise ValueError(
             f"alpha must be a finite number other than 0 and 1 (their limits are "

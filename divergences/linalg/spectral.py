@@ -4,47 +4,15 @@ r"""The spectral norm by power iteration on a matrix or an implicit operator
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 from .. import _validate as v
 from .._backend import Array, Namespace, Seed, constant, default_rng, from_numpy, is_array, namespace
+from .._results import SpectralNormResult
 
 Operator = Callable[[Array], Array]
 
 __all__ = ["SpectralNormResult", "spectral_norm"]
-
-
-@dataclass(frozen=True)
-class SpectralNormResult:
-    """The outcome of :func:`spectral_norm`.
-
-    Attributes
-    ----------
-    value : array (0-D)
-        :math:`\\|A v\\|` at the final unit vector ``v``: a lower bound on the
-        spectral norm :math:`\\sigma_1(A)`. Differentiable (PyTorch) through the
-        operator with ``v`` held fixed: for a matrix the gradient is
-        :math:`u v^\\top`, that of spectral normalisation (Miyato et al. 2018).
-    u, v : arrays (m,), (n,)
-        Unit left and right singular vector estimates (constants, no graph); pass
-        ``v`` back as ``v0`` to continue the iteration (persistent power iteration).
-    n_iter : int
-        Power iterations run (each one ``matvec`` and one ``rmatvec``).
-    converged : bool
-        Whether the residual fell to ``tol``; always False when ``tol`` is None.
-    residual : float
-        :math:`\\|A^\\top u - \\sigma v\\| / \\sigma` at the last iteration: some
-        singular value :math:`\\sigma_j` of A satisfies
-        :math:`|\\sigma_j^2 - \\sigma^2| \\le \\sigma^2 \\cdot \\mathrm{residual}`.
-    """
-
-    value: Array
-    u: Array
-    v: Array
-    n_iter: int
-    converged: bool
-    residual: float
 
 
 def _norm(x: Array, xp: Namespace) -> Array:

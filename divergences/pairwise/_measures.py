@@ -15,6 +15,8 @@ from .._backend import Array, Namespace, device, is_array, namespace, result_dty
 from ._metrics import HISTOGRAMS, Inputs, Measure
 from ..qp import distance_matrix
 
+__all__ = ["Raw", "read_inputs"]
+
 Raw = tuple[str, Any, Any]  # (label, points or histogram, weights)
 
 

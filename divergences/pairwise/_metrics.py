@@ -24,6 +24,24 @@ from ..qp import qp_divergence
 from ..transport.sliced import sliced_wasserstein
 from ..transport.wasserstein import wasserstein
 
+__all__ = [
+    "HISTOGRAMS",
+    "Inputs",
+    "METRICS",
+    "Measure",
+    "Metric",
+    "POINTS",
+    "POINT_FUNCTIONS",
+    "SYMMETRIC_FDIV",
+    "bind",
+    "check_metric",
+    "check_options",
+    "evaluate_chunk",
+    "measure_kind",
+    "metric_function",
+    "pair_value",
+]
+
 POINTS, HISTOGRAMS = "point clouds", "histograms"
 METRICS = ("wasserstein", "sinkhorn_divergence", "sliced_wasserstein", "qp", *FDIV_KINDS)
 # f-divergences with D(p||q) = D(q||p); "alpha" is symmetric at alpha = 1/2 only.

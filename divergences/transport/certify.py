@@ -10,47 +10,22 @@ solvers, POT, or a neural critic evaluated on the support.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 from .. import _validate as check
 from .._backend import Array, Namespace, namespace
 from .._numerics import root
-from ._cost import bounding_diagonal, euclidean_cost
+from .._results import Certificate
+from ._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
 from ..entropic import sinkhorn, sinkhorn_points
 from .sliced import max_sliced_wasserstein
 from ._polytope import feasible_potentials, round_to_polytope
+
+__all__ = ["BOUNDS_MAX_ITER", "Certificate", "certify", "wasserstein_bounds"]
 
 
 # Iteration cap of the Sinkhorn run inside wasserstein_bounds: its bounds are valid
 # at any iterate, and a capped run keeps the call's time bounded.
 BOUNDS_MAX_ITER = 1000
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A guaranteed bracket ``lower <= OT(a, b) <= upper`` on the exact cost.
-
-    Attributes
-    ----------
-    lower : array (0-D)
-        ``<a, f> + <b, g>`` for the feasible pair below.
-    upper : array (0-D)
-        ``<M, plan>``.
-    plan : array (n, m)
-        A transport plan exactly in U(a, b) (to round-off): P >= 0, P 1 = a, P^T 1 = b.
-    f, g : arrays (n,), (m,)
-        Potentials feasible for the dual: ``f_i + g_j <= M_ij`` everywhere.
-    """
-
-    lower: Array
-    upper: Array
-    plan: Array
-    f: Array
-    g: Array
-
-    @property
-    def width(self) -> float:
-        return float(self.upper - self.lower)
 
 
 def certify(
@@ -238,7 +213,7 @@ def wasserstein_bounds(
     with warnings.catch_warnings():
         # The bracket holds whether or not the run converged: no warning is due.
         warnings.simplefilter("ignore", RuntimeWarning)
-        if xs.shape[0] * ys.shape[0] <= 2**24:
+        if xs.shape[0] * ys.shape[0] <= DENSE_ENTRIES:
             r = sinkhorn(euclidean_cost(xs, ys, p, xp), a, b, **opts)
         else:
             r = sinkhorn_points(xs, ys, a, b, p=p, **opts)

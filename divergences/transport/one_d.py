@@ -19,6 +19,8 @@ from .. import _validate as check
 from .._backend import Array, Namespace, device, namespace, result_dtype
 from .._numerics import abs_pow, root
 
+__all__ = ["quantile_coupling", "wasserstein_1d", "wasserstein_pp"]
+
 
 def wasserstein_1d(
     u: Array,

@@ -13,6 +13,8 @@ from .._backend import Array, Namespace, constant, default_rng, from_numpy, name
 from .._numerics import root
 from .one_d import quantile_coupling, wasserstein_pp
 
+__all__ = ["max_sliced_wasserstein", "sliced_wasserstein"]
+
 
 def sliced_wasserstein(
     x: Array,

@@ -9,6 +9,8 @@ from ._cost import euclidean_cost
 from .exact import solve
 from .one_d import wasserstein_pp
 
+__all__ = ["METHODS", "wasserstein"]
+
 METHODS = ("auto", "1d", "network_simplex", "assignment", "lp")
 
 
