@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 from . import _validate as check
 from ._backend import Array, Namespace, device, namespace, result_dtype
+from ._deprecate import renamed_keywords
 
 
 def wasserstein_divergence_objective(
@@ -93,11 +94,12 @@ def wasserstein_divergence_objective(
     return xp.mean(tr, axis=-1) - xp.mean(tf, axis=-1) - k * xp.mean(g**p, axis=-1)
 
 
+@renamed_keywords(x_weights="a", y_weights="b")
 def wasserstein_divergence_1d(
     x: Array,
     y: Array,
-    x_weights: Array | None = None,
-    y_weights: Array | None = None,
+    a: Array | None = None,
+    b: Array | None = None,
     *,
     k: float = 2.0,
     p: float = 6.0,
@@ -126,8 +128,9 @@ def wasserstein_divergence_1d(
     x, y : arrays (..., n), (..., m)
         Samples of P and of Q (last axis: points; leading axes are a batch and
         broadcast).
-    x_weights, y_weights : arrays (..., n), (..., m), optional
-        Probability weights (uniform when omitted), each of total mass 1.
+    a, b : arrays (..., n), (..., m), optional
+        Probability weights (uniform when omitted), each of total mass 1. The former
+        names ``x_weights``, ``y_weights`` still work, with a DeprecationWarning.
     k : float
         Penalty weight, > 0.
     p : float
@@ -170,15 +173,15 @@ def wasserstein_divergence_1d(
     >>> float(wasserstein_divergence_1d(np.array([1.0]), np.array([0.0]), k=1.0, p=2.0))
     0.25
     """
-    xp = namespace(x, y, x_weights, y_weights)
+    xp = namespace(x, y, a, b)
     k, p = _k_p(k, p)
     rx, ry = check.as_array(x, "x", xp), check.as_array(y, "y", xp)
     dtype = result_dtype(xp, rx, ry)
     x, y = check.samples(rx, "x", xp, dtype), check.samples(ry, "y", xp, dtype)
-    xw = _weights(x_weights, "x_weights", x, xp, dtype, normalize)
-    yw = _weights(y_weights, "y_weights", y, xp, dtype, normalize)
+    xw = _weights(a, "a", x, xp, dtype, normalize)
+    yw = _weights(b, "b", y, xp, dtype, normalize)
     bounds = _support(support)
-    x, y, xw, yw = check.broadcast_batch(xp, x=x, y=y, x_weights=xw, y_weights=yw)
+    x, y, xw, yw = check.broadcast_batch(xp, x=x, y=y, a=xw, b=yw)
 
     z = xp.concat([x, y], axis=-1)
     order = xp.argsort(z, axis=-1, stable=False)

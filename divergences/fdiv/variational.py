@@ -2,6 +2,10 @@ r"""The f-GAN critic objective, a lower bound on the f-divergence (Fenchel-Young
 
 from __future__ import annotations
 
+import functools
+import warnings
+from typing import Any, Callable
+
 from .. import _validate as check
 from .._backend import Array, namespace, result_dtype
 from ._generators import FDivergence, resolve
@@ -9,13 +13,31 @@ from ._generators import FDivergence, resolve
 __all__ = ["variational_f"]
 
 
+def _kind_by_keyword(fn: Callable[..., Array]) -> Callable[..., Array]:
+    """The former call ``variational_f(kind, t_p, t_q, ...)`` still works, with a
+    DeprecationWarning: a leading name or FDivergence is taken as ``kind``."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Array:
+        if args and isinstance(args[0], (str, FDivergence)):
+            if "kind" in kwargs:
+                raise TypeError("variational_f() got kind both by position and by keyword")
+            warnings.warn("variational_f: pass kind by keyword, variational_f(t_p, t_q, a, b, kind=...); "
+                          "kind as the first positional argument is deprecated", DeprecationWarning, stacklevel=2)
+            kwargs["kind"], args = args[0], args[1:]
+        return fn(*args, **kwargs)
+
+    return call
+
+
+@_kind_by_keyword
 def variational_f(
-    kind: str | FDivergence,
     t_p: Array,
     t_q: Array,
     a: Array | None = None,
     b: Array | None = None,
     *,
+    kind: str | FDivergence,
     alpha: float | None = None,
     normalize: bool = False,
 ) -> Array:
@@ -34,9 +56,6 @@ def variational_f(
 
     Parameters
     ----------
-    kind : str or FDivergence
-        A kind of :func:`f_divergence` or an :class:`FDivergence` (e.g.
-        ``alpha_divergence(0.5)``).
     t_p, t_q : arrays (..., n), (..., m)
         Critic values at the samples of P and of Q, finite, already mapped into
         ``conjugate_domain`` (apply ``FDIVERGENCES[kind].activation`` to raw network
@@ -46,6 +65,10 @@ def variational_f(
     a, b : arrays (..., n), (..., m), optional
         Probability weights of the samples (uniform when omitted), as in
         :func:`f_divergence`.
+    kind : str or FDivergence
+        A kind of :func:`f_divergence` or an :class:`FDivergence` (e.g.
+        ``alpha_divergence(0.5)``), by keyword (the former first positional place
+        still works, with a DeprecationWarning).
     alpha : float, optional
         The parameter for ``kind="alpha"``.
     normalize : bool
@@ -69,9 +92,9 @@ def variational_f(
     >>> from divergences import FDIVERGENCES, f_divergence
     >>> p, q = np.array([0.2, 0.3, 0.5]), np.array([0.4, 0.4, 0.2])
     >>> T = FDIVERGENCES["js"].optimal_critic(p / q)
-    >>> bool(np.isclose(variational_f("js", T, T, p, q), f_divergence(p, q, "js")))
+    >>> bool(np.isclose(variational_f(T, T, p, q, kind="js"), f_divergence(p, q, "js")))
     True
-    >>> bool(variational_f("js", np.zeros(3), np.zeros(3), p, q) <= f_divergence(p, q, "js"))
+    >>> bool(variational_f(np.zeros(3), np.zeros(3), p, q, kind="js") <= f_divergence(p, q, "js"))
     True
     """
     spec = resolve(kind, alpha)

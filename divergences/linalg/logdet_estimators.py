@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._backend import Array, Seed, constant, default_rng, device, from_numpy, is_array, namespace
+from .._deprecate import renamed_keywords
 
 Operator = Callable[[Array], Array]
 
@@ -184,13 +185,14 @@ def logdet_series(
     return _hutchinson(op, stacked, dims, like, xp, coefs, V)
 
 
+@renamed_keywords(p="stop_prob")
 def logdet_roulette(
     jvp: Operator | Array,
     vjp: Operator | None = None,
     dim: int | tuple[int, ...] | None = None,
     *,
     n_exact: int = 2,
-    p: float = 0.5,
+    stop_prob: float = 0.5,
     n_probes: int = 1,
     seed: Seed = None,
     lipschitz: float | None = None,
@@ -211,7 +213,7 @@ def logdet_roulette(
     Jacobsen, NeurIPS 2019, arXiv 1906.02735, Thm. 1). Each probe draws its own N.
     Their code (``n_exact_terms=2``, ``geom_p=0.5``, Gaussian probes) draws the tail
     length from {1, 2, ...}, so it always computes at least 3 terms: the same
-    estimator as ``n_exact=3, p=0.5, probe="gaussian"`` here.
+    estimator as ``n_exact=3, stop_prob=0.5, probe="gaussian"`` here.
 
     Parameters
     ----------
@@ -219,9 +221,10 @@ def logdet_roulette(
         As in :func:`logdet_series`.
     n_exact : int
         Terms always computed (weight 1).
-    p : float
-        Success probability of the geometric tail, in (0, 1); the expected number
-        of terms is ``n_exact + (1 - p) / p``.
+    stop_prob : float
+        Success probability p of the geometric tail, in (0, 1); the expected number
+        of terms is ``n_exact + (1 - p) / p``. The former name ``p`` still works,
+        with a DeprecationWarning.
 
     Returns
     -------
@@ -231,7 +234,7 @@ def logdet_roulette(
 
     Notes
     -----
-    Unbiased for any ``p``; the variance is finite when the reweighted terms are
+    Unbiased for any ``stop_prob`` = p; the variance is finite when the reweighted terms are
     square-summable, :math:`\sum_k L^{2k} / (1 - p)^k < \infty`, i.e.
     :math:`L^2 < 1 - p` with :math:`L = \|J\|_2` (a sufficient condition; the
     default p = 0.5 needs L < 0.71). Cost: N ``jvp`` calls per probe, on average
@@ -247,7 +250,7 @@ def logdet_roulette(
     """
     op, dims, like, xp, stacked = _jacobian_operator(jvp, vjp, dim, like, lipschitz)
     n_exact = v.positive_int_or_zero(n_exact, "n_exact")
-    p = v.fraction(p, "p")
+    p = v.fraction(stop_prob, "stop_prob")
     n_probes, probe, rng = _series_args(n_probes, probe, seed)
     V = _probes(rng, (n_probes,) + dims, probe)
     N = n_exact + rng.geometric(p, size=n_probes) - 1

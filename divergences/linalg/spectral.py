@@ -8,6 +8,7 @@ from typing import Callable
 
 from .. import _validate as v
 from .._backend import Array, Namespace, Seed, constant, default_rng, from_numpy, is_array, namespace
+from .._deprecate import renamed_keywords
 from .._results import SpectralNormResult
 
 Operator = Callable[[Array], Array]
@@ -19,12 +20,13 @@ def _norm(x: Array, xp: Namespace) -> Array:
     return xp.linalg.vector_norm(x)
 
 
+@renamed_keywords(n_iter="max_iter")
 def spectral_norm(
     matvec: Operator | Array,
     rmatvec: Operator | None = None,
     shape: tuple[int, int] | None = None,
     *,
-    n_iter: int = 1000,
+    max_iter: int = 1000,
     tol: float | None = 1e-4,
     seed: Seed = None,
     v0: Array | None = None,
@@ -52,12 +54,12 @@ def spectral_norm(
         vector-Jacobian product).
     shape : (int, int)
         ``(m, n)``.
-    n_iter : int
+    max_iter : int
         Most iterations; the convergence rate is :math:`(\sigma_2/\sigma_1)^2` per
-        iteration.
+        iteration. The former name ``n_iter`` still works, with a DeprecationWarning.
     tol : float or None
         Stop when the residual :math:`\|A^\top u - \sigma v\|/\sigma` is at most
-        ``tol``. None runs exactly ``n_iter`` iterations without a convergence test
+        ``tol``. None runs exactly ``max_iter`` iterations without a convergence test
         (spectral normalisation's one step). The value's relative error is about
         ``residual**2`` divided by the relative gap :math:`1 - \sigma_2^2/\sigma_1^2`
         (a Rayleigh quotient), so the default 1e-4 gives about 1e-8 on a gap of 1.
@@ -69,13 +71,13 @@ def spectral_norm(
         An array whose namespace, dtype and device the vectors take when ``A`` is
         implicit (default: NumPy float64); ignored when ``v0`` or a matrix is given.
     on_fail : {"warn", "raise"}
-        What happens when ``tol`` is not reached within ``n_iter`` iterations.
+        What happens when ``tol`` is not reached within ``max_iter`` iterations.
 
     Returns
     -------
     SpectralNormResult
         ``value`` (a lower bound on :math:`\|A\|_2`, differentiable), ``u``, ``v``,
-        ``n_iter``, ``converged``, ``residual``.
+        ``n_iter`` (the iterations run), ``converged``, ``residual``.
 
     Notes
     -----
@@ -98,7 +100,7 @@ def spectral_norm(
     3.0
     """
     matvec, rmatvec, (m, n), like, xp = _operator_pair(matvec, rmatvec, shape, like)
-    n_iter = v.check_positive_int(n_iter, "n_iter")
+    max_iter = v.check_positive_int(max_iter, "max_iter")
     tol = None if tol is None else v.nonnegative_number(tol, "tol")
     on_fail = v.on_fail(on_fail)
     if v0 is None:
@@ -113,7 +115,7 @@ def spectral_norm(
         raise ValueError("v0 must be a nonzero vector")
     x = constant(start, xp) / norm
     converged, residual, it = False, math.inf, 0
-    for it in range(1, n_iter + 1):
+    for it in range(1, max_iter + 1):
         y = _apply(matvec, x, (m,), "matvec", xp)
         sigma = float(_norm(y, xp))
         if sigma == 0:  # A x = 0 for a random x: A = 0 (almost surely)
@@ -130,7 +132,7 @@ def spectral_norm(
     scale = float(constant(value, xp))
     u = constant(y, xp) / scale if scale > 0 else xp.zeros_like(constant(y, xp))
     if tol is not None and not converged:
-        message = f"spectral_norm: residual {residual:.3g} > tol = {tol:g} after n_iter = {n_iter} iterations"
+        message = f"spectral_norm: residual {residual:.3g} > tol = {tol:g} after max_iter = {max_iter} iterations"
         v.report_failure(on_fail, message)
     return SpectralNormResult(value, u, x, it, converged, residual)
 

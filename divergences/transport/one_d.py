@@ -17,16 +17,18 @@ import array_api_extra as xpx
 
 from .. import _validate as check
 from .._backend import Array, Namespace, device, namespace, result_dtype
+from .._deprecate import renamed_keywords
 from .._numerics import abs_pow, root
 
 __all__ = ["quantile_coupling", "wasserstein_1d", "wasserstein_pp"]
 
 
+@renamed_keywords(u_weights="a", v_weights="b")
 def wasserstein_1d(
     u: Array,
     v: Array,
-    u_weights: Array | None = None,
-    v_weights: Array | None = None,
+    a: Array | None = None,
+    b: Array | None = None,
     *,
     p: float = 1,
     normalize: bool = False,
@@ -45,8 +47,9 @@ def wasserstein_1d(
     u, v : arrays (..., n), (..., m)
         Sample values; the last axis holds the points, leading axes are a batch
         (broadcast against each other). n and m may differ.
-    u_weights, v_weights : arrays (..., n), (..., m), optional
-        Nonnegative weights of equal total mass (uniform when omitted).
+    a, b : arrays (..., n), (..., m), optional
+        Nonnegative weights of equal total mass (uniform when omitted). The former
+        names ``u_weights``, ``v_weights`` still work, with a DeprecationWarning.
     p : float
         Order, p >= 1.
     normalize : bool
@@ -70,18 +73,18 @@ def wasserstein_1d(
     >>> float(wasserstein_1d(np.array([0.0, 1.0]), np.array([2.0, 3.0, 4.0]), p=1))
     2.5
     """
-    xp = namespace(u, v, u_weights, v_weights)
+    xp = namespace(u, v, a, b)
     ru, rv = check.as_array(u, "u", xp), check.as_array(v, "v", xp)
     dtype = result_dtype(xp, ru, rv)
     u, v = check.samples(ru, "u", xp, dtype, axis="the points"), check.samples(rv, "v", xp, dtype, axis="the points")
     p = check.check_p(p)
-    uw = _optional_weights(u_weights, "u_weights", u, xp)
-    vw = _optional_weights(v_weights, "v_weights", v, xp)
+    uw = _optional_weights(a, "a", u, xp)
+    vw = _optional_weights(b, "b", v, xp)
     if uw is not None or vw is not None or normalize:
-        uw = check.weights(uw, "u_weights", u.shape[-1], xp, dtype, device(u))
-        vw = check.weights(vw, "v_weights", v.shape[-1], xp, dtype, device(u))
+        uw = check.weights(uw, "a", u.shape[-1], xp, dtype, device(u))
+        vw = check.weights(vw, "b", v.shape[-1], xp, dtype, device(u))
         uw, vw = check.balanced(uw, vw, xp, normalize)
-    u, v, uw, vw = check.broadcast_batch(xp, u=u, v=v, u_weights=uw, v_weights=vw)
+    u, v, uw, vw = check.broadcast_batch(xp, u=u, v=v, a=uw, b=vw)
     return root(wasserstein_pp(u, v, uw, vw, p, xp), p, xp)
 
 
