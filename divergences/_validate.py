@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-def as_array(x: object, name: str, xp: Namespace) -> Array:
+def as_array(x: Any, name: str, xp: Namespace) -> Array:
     """``x`` as an array of ``xp`` with a real dtype (lists and scalars accepted)."""
     if x is None:
         raise TypeError(f"{name} must be an array, got None")
@@ -102,7 +102,7 @@ def check_nonempty(x: Array, name: str) -> None:
         raise ValueError(f"{name} is empty: a measure needs at least one point")
 
 
-def real_number(x: object, name: str, expected: str) -> float:
+def real_number(x: Any, name: str, expected: str) -> float:
     """``x`` as a float if it is a real number (bools excluded); TypeError naming
     ``name`` and what was ``expected`` otherwise."""
     if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
@@ -117,7 +117,7 @@ def check_p(p: float) -> float:
     return float(p)
 
 
-def check_positive_int(k: object, name: str) -> int:
+def check_positive_int(k: Any, name: str) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"{name} must be a positive integer, got {k!r}")
     if k < 1:
@@ -125,7 +125,7 @@ def check_positive_int(k: object, name: str) -> int:
     return int(k)
 
 
-def weights(w: object, name: str, n: int, xp: Namespace, dtype: Any, dev: Any) -> Array:
+def weights(w: Any, name: str, n: int, xp: Namespace, dtype: Any, dev: Any) -> Array:
     """Nonnegative finite weights of length ``n`` (uniform when ``w`` is None).
 
     Only the last axis is checked against ``n``; leading axes are batch axes.
@@ -165,7 +165,7 @@ def _first(s: Array) -> float:
     return float(s.reshape(-1)[0]) if hasattr(s, "reshape") else float(s)
 
 
-def cost_matrix(M: object, xp: Namespace) -> Array:
+def cost_matrix(M: Any, xp: Namespace) -> Array:
     """A finite 2-D cost with at least one row and one column, in a float dtype."""
     M = as_array(M, "M", xp)
     check_ndim(M, "M", (2,))
@@ -175,7 +175,7 @@ def cost_matrix(M: object, xp: Namespace) -> Array:
     return M
 
 
-def points(x: object, name: str, xp: Namespace) -> Array:
+def points(x: Any, name: str, xp: Namespace) -> Array:
     """A finite point cloud of shape (n,) or (n, d), n >= 1."""
     x = as_array(x, name, xp)
     check_ndim(x, name, (1, 2))
@@ -191,13 +191,13 @@ def same_dimension(x: Array, y: Array) -> None:
         raise ValueError(f"x and y must live in the same dimension, got d = {dx} and d = {dy}")
 
 
-def choice(value: object, name: str, options: tuple[str, ...]) -> str:
+def choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value  # type: ignore[return-value]
 
 
-def point_measures(x: object, y: object, a: object, b: object, xp: Namespace, normalize: bool):
+def point_measures(x: Any, y: Any, a: Any, b: Any, xp: Namespace, normalize: bool):
     """Two empirical measures in R^d: points as (n, d) and (m, d) arrays of one float
     dtype, and their weights (``None`` for both when uniform and not normalised)."""
     x, y = points(x, "x", xp), points(y, "y", xp)
@@ -215,7 +215,7 @@ def point_measures(x: object, y: object, a: object, b: object, xp: Namespace, no
     return x, y, a, b
 
 
-def positive_number(x: object, name: str, *, allow_inf: bool = False) -> float:
+def positive_number(x: Any, name: str, *, allow_inf: bool = False) -> float:
     """A real number > 0 (finite unless ``allow_inf``)."""
     x = real_number(x, name, "a positive number")
     if not (x > 0) or (math.isinf(x) and not allow_inf):
@@ -223,7 +223,7 @@ def positive_number(x: object, name: str, *, allow_inf: bool = False) -> float:
     return x
 
 
-def fraction(x: object, name: str) -> float:
+def fraction(x: Any, name: str) -> float:
     """A real number strictly between 0 and 1."""
     x = positive_number(x, name)
     if x >= 1:
@@ -231,7 +231,7 @@ def fraction(x: object, name: str) -> float:
     return x
 
 
-def positive_int_or_zero(k: object, name: str) -> int:
+def positive_int_or_zero(k: Any, name: str) -> int:
     """A nonnegative integer."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"{name} must be a nonnegative integer, got {k!r}")
@@ -240,7 +240,7 @@ def positive_int_or_zero(k: object, name: str) -> int:
     return int(k)
 
 
-def probability_vectors(x: object, name: str, xp: Namespace, dtype: Any, normalize: bool) -> Array:
+def probability_vectors(x: Any, name: str, xp: Namespace, dtype: Any, normalize: bool) -> Array:
     """Histograms along the last axis (leading axes are a batch): finite, nonnegative,
     with at least one bin, each of total mass 1 up to ``sqrt(eps)`` relative (eps the
     dtype's machine epsilon), or rescaled to mass 1 when ``normalize``."""
@@ -268,7 +268,7 @@ def probability_vectors(x: object, name: str, xp: Namespace, dtype: Any, normali
     return x
 
 
-def cost_and_weights(M: object, a: object, b: object, xp: Namespace) -> tuple[Array, Array, Array]:
+def cost_and_weights(M: Any, a: Any, b: Any, xp: Namespace) -> tuple[Array, Array, Array]:
     """A finite (n, m) cost and 1-D weights (uniform when None) in its dtype and
     device; the masses are not compared here (balanced problems call ``balanced``)."""
     M = cost_matrix(M, xp)
@@ -309,7 +309,7 @@ def samples(t: Array, name: str, xp: Namespace, dtype: Any, *, axis: str = "the 
     return t
 
 
-def matrices(A: object, name: str, xp: Namespace, *, square: bool = False) -> Array:
+def matrices(A: Any, name: str, xp: Namespace, *, square: bool = False) -> Array:
     """A finite, nonempty real (..., n, k) array in a floating dtype (float64 for integers)."""
     A = as_array(A, name, xp)
     if A.ndim < 2:
@@ -359,7 +359,7 @@ def check_psd(lam: Array, name: str, xp: Namespace) -> None:
         )
 
 
-def nonnegative_number(x: object, name: str) -> float:
+def nonnegative_number(x: Any, name: str) -> float:
     """A finite real number >= 0."""
     x = real_number(x, name, "a nonnegative number")
     if not (math.isfinite(x) and x >= 0):
@@ -367,7 +367,7 @@ def nonnegative_number(x: object, name: str) -> float:
     return x
 
 
-def like_array(like: object) -> tuple[Array, Namespace]:
+def like_array(like: Any) -> tuple[Array, Namespace]:
     """The array whose namespace, dtype and device random probes take (NumPy float64
     when None)."""
     if like is None:
@@ -380,7 +380,7 @@ def like_array(like: object) -> tuple[Array, Namespace]:
     return like, xp
 
 
-def symmetric_matrix(L: object, name: str, xp: Namespace, *, batch: bool = False) -> Array:
+def symmetric_matrix(L: Any, name: str, xp: Namespace, *, batch: bool = False) -> Array:
     """A finite, nonempty, symmetric (then symmetrised) square kernel; 2-D unless ``batch``."""
     L = matrices(L, name, xp, square=True)
     if not batch and L.ndim != 2:
@@ -388,14 +388,14 @@ def symmetric_matrix(L: object, name: str, xp: Namespace, *, batch: bool = False
     return symmetric(L, name, xp)
 
 
-def symmetric_psd(L: object, name: str, xp: Namespace, *, batch: bool = False) -> Array:
+def symmetric_psd(L: Any, name: str, xp: Namespace, *, batch: bool = False) -> Array:
     """As :func:`symmetric_matrix`, and positive semi-definite (checked on the eigenvalues)."""
     L = symmetric_matrix(L, name, xp, batch=batch)
     check_psd(xp.linalg.eigvalsh(constant(L, xp)), name, xp)
     return L
 
 
-def subset_size(k: object, n: int) -> int:
+def subset_size(k: Any, n: int) -> int:
     """A set size k with 0 <= k <= n (the ground set's size)."""
     k = positive_int_or_zero(k, "k")
     if k > n:
@@ -406,7 +406,7 @@ def subset_size(k: object, n: int) -> int:
 ON_FAIL = ("warn", "raise")
 
 
-def on_fail(value: object) -> str:
+def on_fail(value: Any) -> str:
     """The ``on_fail`` argument of an iterative method: "warn" or "raise"."""
     return choice(value, "on_fail", ON_FAIL)
 
@@ -420,7 +420,7 @@ def report_failure(on_fail: str, message: str, *, stacklevel: int = 3) -> None:
     warnings.warn(message, RuntimeWarning, stacklevel=stacklevel)
 
 
-def broadcast_batch(xp: Namespace, **named: Array | None) -> list[Array | None]:
+def broadcast_batch(xp: Namespace, **named: Array | None) -> list[Array]:
     """The named arrays with their leading (batch) axes broadcast to one shape; each
     keeps its last axis, and None passes through."""
     given = {k: t for k, t in named.items() if t is not None}

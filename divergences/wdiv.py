@@ -232,11 +232,11 @@ def _weights(w: Any, name: str, x: Array, xp: Namespace, dtype: Any, normalize: 
     return w
 
 
-def _support(support: object) -> tuple[float, float] | None:
+def _support(support: Any) -> tuple[float, float] | None:
     if support is None:
         return None
     try:
-        lo, hi = (float(s) for s in support)  # type: ignore[union-attr]
+        lo, hi = (float(s) for s in support)
     except (TypeError, ValueError):
         raise ValueError(f"support must be a pair (lo, hi) of real numbers, got {support!r}") from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):

@@ -3,6 +3,7 @@ r"""The GDPP diversity loss of Elfeki et al. (ICML 2019, arXiv 1812.00068)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .. import _validate as v
 from .._backend import Array, Namespace, constant, namespace, result_dtype
@@ -10,7 +11,7 @@ from .._backend import Array, Namespace, constant, namespace, result_dtype
 __all__ = ["gdpp_loss"]
 
 
-def _features(phi: object, name: str, xp: Namespace) -> Array:
+def _features(phi: Any, name: str, xp: Namespace) -> Array:
     phi = v.as_array(phi, name, xp)
     if phi.ndim != 2:
         raise ValueError(f"{name} must be a batch of feature vectors of shape (batch, d), got shape {tuple(phi.shape)}")

@@ -69,7 +69,7 @@ def solve_at(mp: SinkhornMap, tol: float, budget: int) -> Outcome:
             s = mp.step(_clip(prev.Tx, mp.bound))
             error = float(s.error)
         if not math.isfinite(error) or mp.out_of_range(s):
-            mp, s = mp.absorb(s) if math.isfinite(error) else best.map.absorb(best.step)
+            mp, s = mp.absorb(s) if math.isfinite(error) else best.map.absorb(best.step)  # type: ignore[union-attr,attr-defined]
             acc.reset()
             error = float(s.error)
         if best is None or error < best.error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
 from ..transport._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
@@ -90,7 +92,7 @@ def sinkhorn_divergence(
     x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
     a = check.weights(a, "a", x.shape[0], xp, x.dtype, device(x))
     b = check.weights(b, "b", y.shape[0], xp, x.dtype, device(x))
-    opts = dict(eps=eps, tol=tol, max_iter=max_iter, on_fail=on_fail)
+    opts: dict[str, Any] = dict(eps=eps, tol=tol, max_iter=max_iter, on_fail=on_fail)
     if _same_measure(x, y, a, b, xp):  # S = 0 exactly, not up to the solvers' tolerance
         check.positive_number(eps, "eps")
         return 0.0 * (xp.sum(x) - xp.sum(y) + xp.sum(a) - xp.sum(b))

@@ -100,7 +100,7 @@ def sinkhorn(
     make = lambda g, e: k.DenseMap.at(pb, g, e)  # noqa: E731
     out = run(make, g0, eps, tol, max_iter, eps_start, SCALING, STAGE_TOL, STAGE_ITER)
     f, g = out.map.potentials(out.step)
-    P = k.plan(out.map.kn, out.step, xp)
+    P = k.plan(out.map.kn, out.step, xp)  # type: ignore[attr-defined]  # run() gave back the DenseMap
     if not out.converged:
         not_converged(on_fail, out.error, tol, out.n_iter)
     bounds = bracket(f, P, pb) if pb.rho is None else (None, None)

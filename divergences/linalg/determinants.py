@@ -3,13 +3,15 @@ the exact log-determinant."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _validate as v
 from .._backend import Array, Namespace, constant, device, namespace
 
 __all__ = ["log_pdet", "logdet", "pdet"]
 
 
-def _pseudo_spectrum(A: object, rtol: object, xp: Namespace) -> tuple[Array, Array, Array]:
+def _pseudo_spectrum(A: Any, rtol: Any, xp: Namespace) -> tuple[Array, Array, Array]:
     """(|values|, True where kept, True where the kept value is negative)."""
     A = v.matrices(A, "A", xp, square=True)
     n = A.shape[-1]

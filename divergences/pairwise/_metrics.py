@@ -57,8 +57,8 @@ class Measure(NamedTuple):
     """A point cloud (``points`` (n, d) or (n,), ``weights`` (n,) or None for uniform),
     or a histogram (``points`` None, ``weights`` its bins on the shared support)."""
 
-    points: Array | None
-    weights: Array | None
+    points: Array  # None for a histogram
+    weights: Array  # None for uniform weights
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,8 @@ def measure_kind(metric: str, has_cost: bool) -> str:
 def metric_function(name: str, kind: str) -> Callable[..., Any]:
     if kind == POINTS:
         return POINT_FUNCTIONS[name]
-    return {"wasserstein": solve, "qp": qp_divergence}.get(name, f_divergence)
+    histogram_functions: dict[str, Callable[..., Any]] = {"wasserstein": solve, "qp": qp_divergence}
+    return histogram_functions.get(name, f_divergence)
 
 
 def check_options(name: str, kind: str, options: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ solvers, POT, or a neural critic evaluated on the support.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from .. import _validate as check
 from .._backend import Array, Namespace, namespace
@@ -209,7 +210,7 @@ def wasserstein_bounds(
     if eps is None:
         spread = bounding_diagonal(xs, ys, xp=xp)
         eps = 1e-3 * spread**p if spread > 0 else 1.0  # one point: every cost is 0
-    opts = dict(eps=eps, tol=1e-4, max_iter=BOUNDS_MAX_ITER)
+    opts: dict[str, Any] = dict(eps=eps, tol=1e-4, max_iter=BOUNDS_MAX_ITER)
     with warnings.catch_warnings():
         # The bracket holds whether or not the run converged: no warning is due.
         warnings.simplefilter("ignore", RuntimeWarning)
