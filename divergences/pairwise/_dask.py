@@ -21,6 +21,8 @@ import numpy as np
 from ._metrics import Inputs, Metric, evaluate_chunk
 from ..progress import progress_bar
 
+__all__ = ["MIN_TASKS", "TASKS_PER_THREAD", "check_client", "default_chunk_size", "evaluate"]
+
 TASKS_PER_THREAD = 4  # load balance when pairs cost unequal times
 MIN_TASKS = 100  # progress moves by 1% and a lost task is a small share of the work
 
