@@ -107,7 +107,8 @@ def test_gallery_critic_audit(tmp_path):
 @pytest.mark.skipif(find_spec("gan.arena") is None, reason="gan.arena not available")
 def test_gallery_arena_leaderboard(tmp_path):
     out = _run("arena_leaderboard.py", tmp_path)
-    assert out.startswith("# GAN arena leaderboard"), out
+    # a peer's import may print its own notice first (KeOps does when installed)
+    assert re.search(r"^# GAN arena leaderboard$", out, re.M), out
     assert re.search(r"^## ring8: ", out, re.M), out
     rows = [line.split("|")[1:-1] for line in out.splitlines() if re.match(r"^\| \d+ \|", line)]
     assert sorted(r[1].strip() for r in rows) == sorted(["ns-sgan", "rasgan", "gan-qp"]), out
