@@ -17,8 +17,13 @@ their critics, solvers and losses against :func:`divergences.solve` the same way
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+except ImportError as error:  # the strategies are hypothesis objects: nothing to offer without it
+    raise ImportError("divergences.testing needs hypothesis: pip install hypothesis "
+                      "(or the 'test' or 'docs' extra)") from error
 
 __all__ = ["cost_matrices", "measures", "point_clouds", "transport_problems", "weights"]
 
