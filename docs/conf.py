@@ -103,6 +103,7 @@ html_theme_options = {
 }
 # The theme's own sidebar lists only the pages below the current top-level one, which
 # leaves it empty on the theory pages; the whole table of contents serves every page.
-html_sidebars = {"**": ["globaltoc.html"]}
+html_sidebars = {"**": ["sitetoc.html"], "index": []}
+templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]

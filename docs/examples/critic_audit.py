@@ -31,7 +31,8 @@ torch.set_num_threads(1)  # a 2-D toy: thread start-up costs more than it saves
 torch.manual_seed(0)
 generator = torch.Generator().manual_seed(0)
 real = 0.5 * torch.randn(128, 2, generator=generator)
-fake = torch.randn(128, 2, generator=generator) * torch.tensor([1.5, 0.3]) + torch.tensor([3.0, 1.0])
+stretch, shift = torch.tensor([1.5, 0.3]), torch.tensor([3.0, 1.0])
+fake = torch.randn(128, 2, generator=generator) * stretch + shift
 
 critic = torch.nn.Sequential(
     torch.nn.Linear(2, 64), torch.nn.LeakyReLU(0.2),
@@ -65,7 +66,8 @@ print(f"gap {first.gap:.4f} -> {last.gap:.4f} ({100 * last.gap / last.w1:.1f}% o
 # -----------------------
 both = torch.cat([real, fake])
 low, high = both.min(dim=0).values - 0.5, both.max(dim=0).values + 0.5
-xx, yy = torch.meshgrid(torch.linspace(low[0], high[0], 160), torch.linspace(low[1], high[1], 80), indexing="xy")
+xx, yy = torch.meshgrid(torch.linspace(low[0], high[0], 160),
+                        torch.linspace(low[1], high[1], 80), indexing="xy")
 with torch.no_grad():
     values = critic(torch.stack([xx.ravel(), yy.ravel()], dim=1)).reshape(xx.shape)
 fig, ax = plt.subplots(figsize=(7, 3.2))

@@ -26,7 +26,8 @@ fig, axes = plt.subplots(1, 4, figsize=(12, 3), sharex=True)
 for ax, kind in zip(axes, ("kl", "js", "hellinger", "pearson")):
     exact = float(dv.f_divergence(p, q, kind))
     t_star = dv.FDIVERGENCES[kind].optimal_critic(p / q)
-    bounds = np.array([float(dv.variational_f(kind, s * t_star, s * t_star, p, q)) for s in scales])
+    bounds = np.array([float(dv.variational_f(kind, s * t_star, s * t_star, p, q))
+                       for s in scales])
     assert np.all(bounds <= exact + 1e-12)
     assert abs(bounds[scales == 1.0][0] - exact) <= 1e-12 * max(1.0, exact)
     print(f"{kind:>9}: D_f = {exact:.6f}, bound at T* = {bounds[scales == 1.0][0]:.6f}, "

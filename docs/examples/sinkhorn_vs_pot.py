@@ -38,13 +38,14 @@ def marginal_error(P):
 # A sweep of tolerances
 # ---------------------
 ours, pots = [], []
+print(f"{'tol':>6} | {'ours: iters':>11} {'error':>8} | {'POT: iters':>10} {'error':>8}")
 for tol in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8):
     r = dv.sinkhorn(M, a, b, eps=eps, tol=tol, max_iter=20000)
     ours.append((r.n_iter, marginal_error(np.asarray(r.plan))))
     P, log = ot.sinkhorn(a, b, M, reg=eps, stopThr=tol, numItermax=20000, log=True)
     pots.append((log["niter"], marginal_error(P)))
-    print(f"tol {tol:.0e}: divergences {ours[-1][0]:5d} iterations, error {ours[-1][1]:.1e}; "
-          f"POT {pots[-1][0]:5d} iterations, error {pots[-1][1]:.1e}")
+    (n_ours, e_ours), (n_pot, e_pot) = ours[-1], pots[-1]
+    print(f"{tol:6.0e} | {n_ours:11d} {e_ours:8.1e} | {n_pot:10d} {e_pot:8.1e}")
 
 # %%
 # The same value at convergence
@@ -52,7 +53,8 @@ for tol in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8):
 # ``value`` is :math:`\langle M, P_\varepsilon\rangle`, which is what ``ot.sinkhorn2``
 # returns.
 ours_value = float(dv.sinkhorn(M, a, b, eps=eps, tol=1e-9).value)
-pot_value = float(ot.sinkhorn2(a, b, M, reg=eps, stopThr=1e-12, numItermax=100000))
+pot_value = float(ot.sinkhorn2(a, b, M, reg=eps, stopThr=1e-12,
+                               numItermax=100000))
 print(f"<M, P_eps>: divergences {ours_value:.8f}, POT {pot_value:.8f}")
 assert abs(ours_value - pot_value) <= 1e-6 * pot_value
 
