@@ -4,10 +4,11 @@ Each strategy draws NumPy float64 arrays; move them to any backend with
 ``xp.asarray``. They are what this library's own tests use, so users can check
 their critics, solvers and losses against :func:`divergences.solve` the same way.
 
->>> from hypothesis import given
+>>> from hypothesis import given, settings
 >>> from divergences import solve
 >>> from divergences.testing import transport_problems
->>> @given(transport_problems())
+>>> @settings(deadline=None)  # the first call imports the network simplex
+... @given(transport_problems())
 ... def test_gap_is_nonnegative(problem):
 ...     M, a, b = problem
 ...     assert solve(M, a, b).gap >= 0
