@@ -33,24 +33,24 @@ def test_online_softmin_matches_brute_force(rng, fast, rel):
 
 
 def test_multiscale_truncates_and_agrees_with_dense(rng, xp, monkeypatch):
-    monkeypatch.setattr(ms, "CELL_POINTS", 6)
-    x, y = _clouds(rng, 160, 140)
-    eps = 2e-3
+    monkeypatch.setattr(ms, "CELL_POINTS", 5)
+    x, y = _clouds(rng, 70, 60)
+    eps = 4e-3
     M = ((x[:, None] - y[None]) ** 2).sum(-1)
-    dense = sinkhorn(M, eps=eps, tol=1e-8)
-    r = sinkhorn_points(xp.asarray(x), xp.asarray(y), eps=eps, tol=1e-8, method="multiscale")
+    dense = sinkhorn(M, eps=eps, tol=1e-7)
+    r = sinkhorn_points(xp.asarray(x), xp.asarray(y), eps=eps, tol=1e-7, method="multiscale")
     assert r.converged and xp.owns(r.value) and r.method == "sinkhorn_points_multiscale"
     assert float(xp.to_numpy(r.value)) == pytest.approx(float(dense.value), rel=1e-6)
     assert float(xp.to_numpy(r.entropic_value)) == pytest.approx(float(dense.entropic_value), rel=1e-7)
     shift = xp.to_numpy(r.f) - np.asarray(dense.f)  # potentials are defined up to f + c, g - c
-    assert np.ptp(shift) <= 1e-5 * eps
+    assert np.ptp(shift) <= 1e-4 * eps
     exact = float(solve(M).value)
     lower, upper = float(xp.to_numpy(r.lower)), float(xp.to_numpy(r.upper))
     assert lower <= exact * (1 + 1e-12) and exact <= upper * (1 + 1e-12)
     assert upper - lower <= 0.3 * exact
     # the truncation dropped blocks: the run was not the full kernel in disguise
     pb, _ = points._problem(x, y, None, None, 2.0, None, None, np_namespace())
-    out = ms.solve(pb.kernel, eps, 1e-8, 2000, ms.theta_for(1e-8), 2.0)
+    out = ms.solve(pb.kernel, eps, 1e-7, 2000, ms.theta_for(1e-7), 2.0)
     assert 0.05 < out.sup.keep.mean() < 0.9
 
 
@@ -70,9 +70,9 @@ def test_auto_rule():
 def test_gradcheck(rng, method, monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(ms, "CELL_POINTS", 2)
-    x0, y0 = _clouds(rng, 8, 7)
+    x0, y0 = _clouds(rng, 5, 4)
     x, y = torch.tensor(x0, requires_grad=True), torch.tensor(y0, requires_grad=True)
-    fn = lambda x_, y_: sinkhorn_points(x_, y_, eps=0.05, tol=1e-12, method=method).entropic_value  # noqa: E731
+    fn = lambda x_, y_: sinkhorn_points(x_, y_, eps=0.1, tol=1e-11, method=method).entropic_value  # noqa: E731
     assert torch.autograd.gradcheck(fn, (x, y), eps=1e-6, atol=1e-6)
 
 
