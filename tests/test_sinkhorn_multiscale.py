@@ -6,7 +6,7 @@ import pytest
 from scipy.special import logsumexp
 
 from divergences import sinkhorn, sinkhorn_points, solve
-from divergences._array import np_namespace
+from divergences._backend import np_namespace
 from divergences.entropic import _multiscale as ms
 from divergences.entropic import _online as o
 from divergences.entropic import points

@@ -31,9 +31,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .._array import Array, Namespace, device, logsumexp, safe_log, to_namespace, to_numpy
-from .._cost import euclidean_cost
-from ..certify import _shrink
+from .._backend import Array, Namespace, device, logsumexp, safe_log, to_namespace, to_numpy
+from ..transport._cost import euclidean_cost
+from ..transport._polytope import shrink
 from . import _online as o
 from ._solver import run, solve_at
 
@@ -272,11 +272,11 @@ def bracket(out: Outcome, eps: float, rows: Array) -> tuple[Array, Array]:
     zero = kx.zeros((), dtype=x.dtype, device=device(x))
     lower = kx.sum(kx.where(a > 0, a * f1, zero)) + kx.sum(kx.where(b > 0, b * g1, zero))
     # Altschuler-Weed-Rigollet rounding of the truncated plan
-    sr = _shrink(a, rows, kx)
+    sr = shrink(a, rows, kx)
     cols = [P @ kx.take(sr, idx) for _, _, idx, _, P in
             _gibbs_blocks(y, x, out.g, out.f, b, a, eps, out.sup.cols, pb)]
     cols = kx.concat(cols)
-    t = _shrink(b, cols, kx)
+    t = shrink(b, cols, kx)
     cost, kept_rows = zero, []
     for s, e, idx, C, P in _gibbs_blocks(x, y, out.f, out.g, a, b, eps, out.sup.rows, pb):
         X = sr[s:e][:, None] * P * kx.take(t, idx)[None, :]

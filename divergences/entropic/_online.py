@@ -4,7 +4,7 @@ Every quantity that needs the cost C_ij = |x_i - y_j|^p (the two soft
 c-transforms, the transport cost, the dual's mass term, the gradients) is
 accumulated over blocks of rows, so memory stays O((n + m) d + block m).
 
-The blocks run in :func:`~divergences._array.compute_namespace` (PyTorch for NumPy
+The blocks run in :func:`~divergences._backend.compute_namespace` (PyTorch for NumPy
 input), so the exponentials are vectorised and threaded; a block holds about
 ``BLOCK_ENTRIES`` entries, small enough to stay in cache and to be recycled by the
 allocator (a 2^22-entry block, 33.5 MB in float64, is above glibc's mmap threshold,
@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from .._array import Array, Namespace, compute_namespace, logsumexp, safe_log, to_namespace
-from .._cost import euclidean_cost
-from ..certify import _shrink
+from .._backend import Array, Namespace, compute_namespace, logsumexp, safe_log, to_namespace
+from ..transport._cost import euclidean_cost
+from ..transport._polytope import shrink
 from ._map import Step
 from ._solver import Outcome, run, solve_at
 
@@ -228,11 +228,11 @@ def _bracket(f: Array, g: Array, eps: float, pb: CloudProblem) -> tuple[Array, A
         return C, xp.exp(logs - C / eps)
 
     rows = xp.concat([xp.sum(plan_block(r)[1], axis=1) for r in _blocks(x.shape[0], pb.block)])
-    s = _shrink(a, rows, xp)
+    s = shrink(a, rows, xp)
     cols = xp.zeros_like(b)
     for r in _blocks(x.shape[0], pb.block):
         cols = cols + s[r] @ plan_block(r)[1]
-    t = _shrink(b, cols, xp)
+    t = shrink(b, cols, xp)
     err_c = xp.maximum(b - t * cols, xp.zeros_like(b))
     cost, cross, total = xp.zeros((), dtype=x.dtype), xp.zeros((), dtype=x.dtype), xp.zeros((), dtype=x.dtype)
     for r in _blocks(x.shape[0], pb.block):

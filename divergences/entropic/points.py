@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 from .. import _validate as check
-from .._array import Array, Namespace, constant, device, namespace
-from .._cost import bounding_diagonal
+from .._backend import Array, Namespace, constant, device, namespace
 from .._results import TransportResult
-from .._cost import euclidean_cost
+from ..transport._cost import bounding_diagonal, euclidean_cost
 from . import _multiscale as ms
 from . import _online as o
 from .sinkhorn import ON_FAIL, SCALING, STAGE_ITER, STAGE_TOL, _fail, sinkhorn
