@@ -83,3 +83,12 @@ def test_fast_iterations_reach_the_float64_error(rng):
     P = np.exp((np.asarray(r.f)[:, None] + np.asarray(r.g)[None] - M) / 3e-3) / (120 * 100)
     err = max(np.abs(P.sum(1) - 1 / 120).sum(), np.abs(P.sum(0) - 1 / 100).sum())
     assert r.converged and err <= 1e-7
+
+
+@pytest.mark.parametrize("method", ["online", "multiscale"])
+def test_identical_run_to_run(rng, method, monkeypatch):
+    monkeypatch.setattr(ms, "CELL_POINTS", 4)
+    x, y = _clouds(rng, 40, 30)
+    runs = [sinkhorn_points(x, y, eps=5e-3, tol=1e-6, method=method) for _ in range(2)]
+    assert np.array_equal(np.asarray(runs[0].f), np.asarray(runs[1].f))
+    assert float(runs[0].value) == float(runs[1].value) and runs[0].n_iter == runs[1].n_iter

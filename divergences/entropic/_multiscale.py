@@ -108,7 +108,7 @@ class Support:
     cols: list  # per column cell: (start, end, row indices)
 
 
-def support(keep: np.ndarray, cx: Cells, cy: Cells, kx: Namespace, device) -> Support:
+def support(keep: np.ndarray, cx: Cells, cy: Cells, kx: Namespace, dev) -> Support:
     point_cell_y = np.repeat(np.arange(len(cy.start)), cy.end - cy.start)
     point_cell_x = np.repeat(np.arange(len(cx.start)), cx.end - cx.start)
 
@@ -116,7 +116,7 @@ def support(keep: np.ndarray, cx: Cells, cy: Cells, kx: Namespace, device) -> Su
         out = []
         for k in range(mask.shape[0]):
             idx = np.flatnonzero(mask[k][other_cell])
-            out.append((int(cells.start[k]), int(cells.end[k]), kx.asarray(idx, device=device)))
+            out.append((int(cells.start[k]), int(cells.end[k]), kx.asarray(idx, device=dev)))
         return out
 
     return Support(keep, lists(keep, cx, point_cell_y), lists(keep.T, cy, point_cell_x))
@@ -206,11 +206,6 @@ def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: floa
     return Outcome(f, g, n_iter, out.error, out.converged and not bool(np.any(valid & ~keep)), sup, cx, cy, fine)
 
 
-def _diameter(x: np.ndarray, y: np.ndarray) -> float:
-    both = np.concatenate([x, y])
-    return float(np.linalg.norm(both.max(axis=0) - both.min(axis=0)))
-
-
 def _coarse_start(fine: o.CloudProblem, cx: Cells, cy: Cells, eps: float, scale: float, max_iter: int):
     """Potentials on the points from the eps-scaled solve between the cell centres:
     f and g are the soft c-transforms of the coarse g and f (O((n + m) K) each)."""
@@ -234,11 +229,6 @@ def _gibbs_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProbl
     for s, e, idx in blocks:
         C = o.block_cost(X[s:e, :], kx.take(Y, idx, axis=0), pb)
         yield s, e, idx, C, kx.exp(row[s:e][:, None] + kx.take(col, idx)[None, :] - C / eps)
-
-
-def _scatter(parts: list, n: int, kx: Namespace, like: Array) -> Array:
-    """Concatenate per-block results laid out over consecutive rows 0..n."""
-    return kx.concat(parts) if parts else kx.zeros((n,), dtype=like.dtype, device=device(like))
 
 
 def plan_terms(out: Outcome, eps: float):
