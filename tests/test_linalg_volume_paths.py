@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from divergences import linalg
-from divergences.linalg.determinants import _gram_log_volume
+from divergences.linalg.volumes import _gram_log_volume
 
 
 def _qr_reference(B):

@@ -24,7 +24,7 @@ def _brute_softmin(h, w, X, Y, eps):
 @pytest.mark.parametrize("fast, rel", [(False, 1e-12), (True, 2e-5)])
 def test_online_softmin_matches_brute_force(rng, fast, rel):
     x, y = _clouds(rng, 70, 50, 3)
-    pb, _ = points._problem(x, y, None, None, 2.0, None, 16, np_namespace())
+    pb, _ = points.cloud_problem(x, y, None, None, 2.0, None, 16, np_namespace())
     h, eps = rng.random(50) * 0.1, 0.01
     got = np.asarray(o.softmin(h, pb.b, pb.x, pb.y, eps, 1.0, pb, fast))
     want = _brute_softmin(h, np.asarray(pb.b), np.asarray(pb.x), np.asarray(pb.y), eps)
@@ -49,16 +49,16 @@ def test_multiscale_truncates_and_agrees_with_dense(rng, xp, monkeypatch):
     assert lower <= exact * (1 + 1e-12) and exact <= upper * (1 + 1e-12)
     assert upper - lower <= 0.3 * exact
     # the truncation dropped blocks: the run was not the full kernel in disguise
-    pb, _ = points._problem(x, y, None, None, 2.0, None, None, np_namespace())
+    pb, _ = points.cloud_problem(x, y, None, None, 2.0, None, None, np_namespace())
     out = ms.solve(pb.kernel, eps, 1e-7, 2000, ms.theta_for(1e-7), 2.0)
     assert 0.05 < out.sup.keep.mean() < 0.9
 
 
 def test_auto_rule():
-    pb, _ = points._problem(np.zeros((9000, 2)), np.ones((8000, 2)), None, None, 2.0, None, None, np_namespace())
+    pb, _ = points.cloud_problem(np.zeros((9000, 2)), np.ones((8000, 2)), None, None, 2.0, None, None, np_namespace())
     assert points._method("auto", pb, 1e-3, 1.0) == "multiscale"
     assert points._method("auto", pb, 0.1, 1.0) == "online"
-    small, _ = points._problem(np.zeros((90, 2)), np.ones((80, 2)), None, None, 2.0, None, None, np_namespace())
+    small, _ = points.cloud_problem(np.zeros((90, 2)), np.ones((80, 2)), None, None, 2.0, None, None, np_namespace())
     assert points._method("auto", small, 1e-3, 1.0) == "online"
     with pytest.raises(ValueError, match="balanced"):
         sinkhorn_points(np.zeros((3, 2)), np.ones((3, 2)), eps=0.1, unbalanced=1.0, method="multiscale")

@@ -31,7 +31,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .._backend import Array, Namespace, device, logsumexp, safe_log, to_namespace, to_numpy
+from .._backend import Array, Namespace, device, to_namespace, to_numpy
+from .._numerics import logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from ..transport._polytope import shrink
 from . import _online as o

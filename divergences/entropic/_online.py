@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from .._backend import Array, Namespace, compute_namespace, logsumexp, safe_log, to_namespace
+from .._backend import Array, Namespace, compute_namespace, to_namespace
+from .._numerics import logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from ..transport._polytope import shrink
+from ._common import tau
 from ._map import Step
 from ._solver import Outcome, run, solve_at
 
@@ -30,6 +32,8 @@ BLOCK_ENTRIES = 2**18
 # over below it (the float32 rounding of exponents of size diameter^p / eps limits
 # how far the float32 map can go).
 FAST_TOL = 1e-4
+
+__all__ = ["CloudProblem", "OnlineMap", "block_cost", "bracket", "softmin", "transport_terms"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class CloudProblem:
     xp: Namespace
 
     def tau(self, eps: float) -> float:
-        return 1.0 if self.rho is None else self.rho / (self.rho + eps)
+        return tau(self.rho, eps)
 
     @cached_property
     def kernel(self) -> "CloudProblem":

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import math
-
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
 from .._results import TransportResult
 from ..transport._cost import bounding_diagonal, euclidean_cost
 from . import _multiscale as ms
 from . import _online as o
-from .sinkhorn import ON_FAIL, SCALING, STAGE_ITER, STAGE_TOL, _fail, sinkhorn
+from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, not_converged, penalty
+from .sinkhorn import sinkhorn
+
+__all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "sinkhorn_points"]
+
+BLOCK_ENTRIES = o.BLOCK_ENTRIES
 
 METHODS = ("auto", "online", "multiscale", "dense")
 # The "auto" rule: multiscale from 2^26 pairs (8192 x 8192) at eps <= 1e-2 diameter^p.
@@ -85,11 +88,11 @@ def sinkhorn_points(
     1.0
     """
     xp = namespace(x, y, a, b)
-    pb, live = _problem(x, y, a, b, p, unbalanced, block_size, xp)
+    pb, live = cloud_problem(x, y, a, b, p, unbalanced, block_size, xp)
     eps = check.positive_number(eps, "eps")
     tol = check.positive_number(tol, "tol")
     max_iter = check.positive_int_or_zero(max_iter, "max_iter")
-    on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
+    on_fail = check.on_fail(on_fail)
     scale = max(eps, bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p)
     method = _method(check.choice(method, "method", METHODS), pb, eps, scale)
     if method == "dense":
@@ -107,9 +110,9 @@ def sinkhorn_points(
         cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
         lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
     if not out.converged:
-        _fail(on_fail, out.error, tol, out.n_iter)
-    moved = _first_order(live, pb, (Gx, Gy, f, g), xp)
-    dual = _dual(f, g, mass, eps, pb, xp)
+        not_converged(on_fail, out.error, tol, out.n_iter)
+    moved = first_order(live, pb, (Gx, Gy, f, g), xp)
+    dual = cloud_dual(f, g, mass, eps, pb, xp)
     return TransportResult(
         value=cost + moved[0],
         plan=None,
@@ -135,16 +138,14 @@ def _method(method: str, pb: o.CloudProblem, eps: float, scale: float) -> str:
     return "multiscale" if truncation_pays else "online"
 
 
-def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
+def cloud_problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
     """Validated clouds and weights on constant copies, and the live ones."""
     p = check.check_p(p)
     x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
     n, m = x.shape[0], y.shape[0]
     a = check.weights(a, "a", n, xp, x.dtype, device(x))
     b = check.weights(b, "b", m, xp, x.dtype, device(x))
-    rho = None if unbalanced is None else check.positive_number(unbalanced, "unbalanced", allow_inf=True)
-    if rho == math.inf:
-        rho = None
+    rho = penalty(unbalanced)
     if rho is None:
         a, b = check.balanced(a, b, xp, normalize=False)
     if block_size is None:
@@ -159,7 +160,7 @@ def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
     return pb, (x, y, a, b)
 
 
-def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
+def first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
     """Zero-valued terms whose gradients are the envelope gradients: in the points
     (for both values) and in the weights (for the entropic value only). The points
     are compared with their own detached copies, not with the centred clouds of
@@ -170,10 +171,6 @@ def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array,
     return points, weights
 
 
-def _dual(f: Array, g: Array, mass: Array, eps: float, pb: o.CloudProblem, xp: Namespace) -> Array:
+def cloud_dual(f: Array, g: Array, mass: Array, eps: float, pb: o.CloudProblem, xp: Namespace) -> Array:
     """The dual objective at (f, g), as in :func:`.sinkhorn.entropic_dual`."""
-    excess = mass - xp.sum(pb.a) * xp.sum(pb.b)
-    if pb.rho is None:
-        return xp.sum(pb.a * f) + xp.sum(pb.b * g) - eps * excess
-    rho = pb.rho
-    return -rho * xp.sum(pb.a * xp.expm1(-f / rho)) - rho * xp.sum(pb.b * xp.expm1(-g / rho)) - eps * excess
+    return dual(f, g, pb.a, pb.b, mass - xp.sum(pb.a) * xp.sum(pb.b), eps, pb.rho, xp)
