@@ -157,9 +157,11 @@ class TruncatedMap(o.OnlineMap):
     sup: Support | None = None
 
     def transforms(self, g: Array, tau: float) -> tuple[Array, Array]:
-        pb, eps, kx = self.pb, self.eps, self.pb.xp
-        f = truncated_softmin(g, pb.b, pb.x, pb.y, eps, self.sup.rows, pb.p, kx, self.fast)
-        return f, truncated_softmin(f, pb.a, pb.y, pb.x, eps, self.sup.cols, pb.p, kx, self.fast)
+        pb, eps, kx, sup = self.pb, self.eps, self.pb.xp, self.sup
+        if sup is None:
+            raise ValueError("TruncatedMap needs a support")
+        f = truncated_softmin(g, pb.b, pb.x, pb.y, eps, sup.rows, pb.p, kx, self.fast)
+        return f, truncated_softmin(f, pb.a, pb.y, pb.x, eps, sup.cols, pb.p, kx, self.fast)
 
 
 @dataclass(frozen=True)
@@ -239,13 +241,13 @@ def plan_terms(out: Outcome, eps: float):
     x, y, f, g, a, b = pb.x, pb.y, out.f, out.g, pb.a, pb.b
     cost, rows, Gx = 0.0, [], []
     for s, e, idx, C, P in _gibbs_blocks(x, y, f, g, a, b, eps, out.sup.rows, pb):
-        W = pb.p * P * o._norm_power(C, pb.p, kx)
+        W = pb.p * P * o.norm_power(C, pb.p, kx)
         cost = cost + kx.sum(P * C)
         rows.append(kx.sum(P, axis=1))
         Gx.append(kx.sum(W, axis=1)[:, None] * x[s:e, :] - W @ kx.take(y, idx, axis=0))
     cols, Gy = [], []
     for s, e, idx, C, P in _gibbs_blocks(y, x, g, f, b, a, eps, out.sup.cols, pb):
-        W = pb.p * P * o._norm_power(C, pb.p, kx)
+        W = pb.p * P * o.norm_power(C, pb.p, kx)
         cols.append(kx.sum(P, axis=1))
         Gy.append(kx.sum(W, axis=1)[:, None] * y[s:e, :] - W @ kx.take(x, idx, axis=0))
     rows, cols = kx.concat(rows), kx.concat(cols)

@@ -176,14 +176,14 @@ def _transport_terms(f: Array, g: Array, eps: float, pb: CloudProblem):
         C = block_cost(x[rows, :], y, pb)
         P = xp.exp(col + (safe_log(pb.a[rows], xp) + f[rows] / eps)[:, None] - C / eps)
         cost, mass = cost + xp.sum(P * C), mass + xp.sum(P)
-        W = pb.p * P * _norm_power(C, pb.p, xp)  # P_ij p |x_i - y_j|^(p-2)
+        W = pb.p * P * norm_power(C, pb.p, xp)  # P_ij p |x_i - y_j|^(p-2)
         Gx.append(xp.sum(W, axis=1)[:, None] * x[rows, :] - W @ y)
         Wx, Wsum = Wx + xp.matrix_transpose(W) @ x[rows, :], Wsum + xp.sum(W, axis=0)
     Gy = Wsum[:, None] * y - Wx
     return cost, mass, xp.concat(Gx, axis=0), Gy
 
 
-def _norm_power(C: Array, p: float, xp: Namespace) -> Array:
+def norm_power(C: Array, p: float, xp: Namespace) -> Array:
     """|x - y|^(p-2) from C = |x - y|^p, taken as 0 where x = y."""
     if p == 2:
         return xp.ones_like(C)

@@ -102,15 +102,17 @@ def sinkhorn_points(
     if method == "multiscale":
         if pb.rho is not None:
             raise ValueError("method='multiscale' solves balanced problems only; pass unbalanced=None")
-        out = ms.solve_points(pb, eps, tol, max_iter, scale)
-        f, g, cost, mass, Gx, Gy, lower, upper = out.terms
+        truncated = ms.solve_points(pb, eps, tol, max_iter, scale)
+        f, g, cost, mass, Gx, Gy, lower, upper = truncated.terms
+        n_iter, error, converged = truncated.n_iter, truncated.error, truncated.converged
     else:
         out = o.solve(pb, eps, tol, max_iter, scale, (SCALING, STAGE_TOL, STAGE_ITER))
         f, g = out.map.potentials(out.step)
         cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
         lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
-    if not out.converged:
-        not_converged(on_fail, out.error, tol, out.n_iter)
+        n_iter, error, converged = out.n_iter, out.error, out.converged
+    if not converged:
+        not_converged(on_fail, error, tol, n_iter)
     moved = first_order(live, pb, (Gx, Gy, f, g), xp)
     dual = cloud_dual(f, g, mass, eps, pb, xp)
     return TransportResult(
@@ -120,10 +122,10 @@ def sinkhorn_points(
         g=g,
         gap=None,
         method="sinkhorn_points" if method == "online" else "sinkhorn_points_multiscale",
-        converged=out.converged,
+        converged=converged,
         entropic_value=dual + moved[0] + moved[1],
-        marginal_error=out.error,
-        n_iter=out.n_iter,
+        marginal_error=error,
+        n_iter=n_iter,
         lower=lower,
         upper=upper,
     )
