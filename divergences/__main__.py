@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ def _rows() -> Iterator[tuple[str, list[Row]]]:
     x = rng.normal(size=(400, 2))
     y = rng.multivariate_normal(mean, cov, size=300)
     M = np.sum((x[:, None, :] - y[None, :, :]) ** 2, axis=-1)  # |x - y|^2: OT = W_2^2
-    exact = {}
+    exact: dict[str, Any] = {}
 
     def w2() -> float:
         exact["r"] = dv.solve(M)
@@ -47,7 +48,7 @@ def _rows() -> Iterator[tuple[str, list[Row]]]:
          lambda: float(dv.gaussian_wasserstein(np.zeros(2), np.eye(2), mean, cov)), "population value"),
         ("KL(N(0, I) || N(m, C))", lambda: float(dv.gaussian_kl(np.zeros(2), np.eye(2), mean, cov)), "closed form"),
     ]
-    entropic = {}
+    entropic: dict[str, Any] = {}
 
     def sinkhorn_value() -> float:
         entropic["r"] = dv.sinkhorn(M, eps=0.05)

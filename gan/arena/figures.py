@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .records import Record
-from .report import ranked
-from .stats import Summary, aggregate
+from .stats import Summary, aggregate, ranked
 from .targets import TARGETS
 from .trainer import real_set
 
@@ -37,7 +36,7 @@ def _first_seed(records: Sequence[Record], loss: str, target: str) -> Record:
 
 
 def _outside(xy: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    return ((xy < lo) | (xy > hi)).any(axis=1)
+    return np.asarray(((xy < lo) | (xy > hi)).any(axis=1))
 
 
 def _points_panel(ax, r: Record, s: Summary, real: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:

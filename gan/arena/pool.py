@@ -63,15 +63,16 @@ def _cost(job: Job) -> int:
     return job.steps * (recipe(job.loss, job.recipe).n_critic + 1)
 
 
+def _train_shown(job: Job, bar: Any) -> Record:
+    _show(bar, _label(job))
+    return train(job, bar.update)
+
+
 def run_jobs(jobs: Sequence[Job], workers: int, bar: Any) -> list[Record]:
     """Train every job (``workers`` processes at a time, or in this process for 1) and
     return their records in the order of ``jobs``; a worker's exception is re-raised."""
     if workers <= 1 or len(jobs) <= 1:
-        records = []
-        for job in jobs:
-            _show(bar, _label(job))
-            records.append(train(job, bar.update))
-        return records
+        return [_train_shown(job, bar) for job in jobs]
     context = multiprocessing.get_context("spawn")
     progress_queue = context.Queue()
     records: list[Record | None] = [None] * len(jobs)

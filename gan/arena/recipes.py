@@ -66,7 +66,7 @@ def _dcgan(**kw: Any) -> Recipe:
     return Recipe("adam", 2e-4, 2e-4, (0.5, 0.999), 1, **{"citation": _DCGAN, **kw})
 
 
-_GP_ADAM = dict(optimizer="adam", lr_generator=1e-4, lr_critic=1e-4, betas=(0.0, 0.9), n_critic=5)
+_GP_ADAM: dict[str, Any] = dict(optimizer="adam", lr_generator=1e-4, lr_critic=1e-4, betas=(0.0, 0.9), n_critic=5)
 
 # One row per loss: the paper's optimiser, rates, betas, n_critic and penalty weight.
 PAPER: Mapping[str, Recipe] = MappingProxyType({

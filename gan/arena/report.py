@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .records import Record
-from .stats import LEVEL, Summary, aggregate
+from .stats import LEVEL, Summary, aggregate, ranked
 from .targets import TARGETS
 
 __all__ = ["CSV_COLUMNS", "LOG_COLUMNS", "leaderboard", "log_csv", "ranked", "summary", "write"]
@@ -35,12 +35,6 @@ __all__ = ["CSV_COLUMNS", "LOG_COLUMNS", "leaderboard", "log_csv", "ranked", "su
 CSV_COLUMNS = ("loss", "target", "seed", "w2", "w2_floor", "modes", "n_modes", "classes", "class_kl", "quality",
                "audit_gap", "encoder_corr", "diverged", "seconds", "steps", "n_critic", "samples", "recipe", "device")
 LOG_COLUMNS = ("step", "critic_loss", "generator_loss", "w2")
-
-
-def ranked(summaries: Sequence[Summary], target: str) -> list[Summary]:
-    """The summaries of ``target``, best first: by rank, then mean W_2 (diverged-only last)."""
-    group = [s for s in summaries if s.target == target]
-    return sorted(group, key=lambda s: (s.rank, s.w2[0] is None, s.w2[0] or 0.0))
 
 
 def _pm(pair: tuple[float | None, float | None], digits: int = 3) -> str:

@@ -34,7 +34,7 @@ from scipy import stats
 
 from .records import Record
 
-__all__ = ["LEVEL", "Summary", "aggregate", "beats", "mean_sd", "ranks"]
+__all__ = ["LEVEL", "Summary", "aggregate", "beats", "mean_sd", "ranked", "ranks"]
 
 LEVEL = 0.05
 
@@ -84,11 +84,17 @@ def aggregate(records: Sequence[Record]) -> list[Summary]:
             mean_sd([r.classes for r in rs if not r.diverged]), mean_sd([r.class_kl for r in rs if not r.diverged]),
             mean_sd([r.encoder_corr for r in rs if not r.diverged]), sum(r.diverged for r in rs),
             float(sum(r.seconds for r in rs))))
-    ranked = {}
+    ranked: dict[tuple[str, str], int] = {}
     for target in dict.fromkeys(s.target for s in out):
         group = [s for s in out if s.target == target]
         ranked.update(zip([(s.loss, s.target) for s in group], ranks([s.w2_values for s in group])))
     return [replace(s, rank=ranked[(s.loss, s.target)]) for s in out]
+
+
+def ranked(summaries: Sequence[Summary], target: str) -> list[Summary]:
+    """The summaries of ``target``, best first: by rank, then mean W_2 (diverged-only last)."""
+    group = [s for s in summaries if s.target == target]
+    return sorted(group, key=lambda s: (s.rank, s.w2[0] is None, s.w2[0] or 0.0))
 
 
 def _finite(values: Sequence[float | None]) -> np.ndarray:
