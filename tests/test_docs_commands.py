@@ -88,9 +88,11 @@ def _quick_arena(argv: list[str]) -> list[str]:
     argv = _option(argv, "--steps", "1")
     argv = _option(argv, "--samples", "20")
     argv = _option(argv, "--workers", "1")
+    argv = _option(argv, "--seeds", "1")
+    argv = [a for a in argv if a != "--all"]  # --all would train every loss
     if "--losses" not in argv:
         argv = _option(argv, "--losses", "ns-sgan")
-    if "--targets" not in argv:
+    if "--targets" not in argv or argv[argv.index("--targets") + 1] == "all":
         argv = _option(argv, "--targets", "ring8")
     return argv
 

@@ -33,6 +33,8 @@ def _gram_log_volume(B: Array, xp: Namespace) -> Array | None:
     matrix, or None where some matrix of the batch fails the tests above."""
     n, k = B.shape[-2:]
     fi = xp.finfo(B.dtype)
+    if not float(xp.max(xp.abs(constant(B, xp)))) <= (fi.max * fi.eps / n) ** 0.5:
+        return None  # B^T B would overflow: the QR path scales the columns first
     G = xp.matrix_transpose(B) @ B
     d = constant(xp.linalg.diagonal(G), xp)
     if not bool(xp.all((d >= fi.smallest_normal / fi.eps) & (d <= fi.max * fi.eps))):
