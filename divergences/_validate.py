@@ -13,6 +13,11 @@ from typing import Any
 import numpy as np
 
 from ._array import Array, Namespace, device, is_array, namespace, result_dtype
+from ._numerics import overflow_message
+
+# Half precisions carry 3 (float16) or 2 (bfloat16) decimal digits, fewer than any
+# documented tolerance of the library: they are rejected at entry, with one message.
+_HALF_PRECISIONS = ("float16", "bfloat16")
 
 
 def as_array(x: object, name: str, xp: Namespace) -> Array:
@@ -36,7 +41,26 @@ def as_array(x: object, name: str, xp: Namespace) -> Array:
         )
     if xp.isdtype(x.dtype, "complex floating") or xp.isdtype(x.dtype, "bool"):
         raise TypeError(f"{name} must have a real dtype, got {x.dtype}")
+    check_precision(x, name)
     return x
+
+
+def check_precision(x: Array, name: str) -> None:
+    """The dtype policy: float32 and float64 (and integers, computed in float64);
+    float16 and bfloat16 are rejected, by every public function, with this message."""
+    if str(x.dtype).replace("torch.", "") in _HALF_PRECISIONS:
+        raise TypeError(
+            f"{name} has dtype {x.dtype}: half precision is not supported; "
+            "convert to float32 or float64 (e.g. x.astype('float32') or x.float())"
+        )
+
+
+def representable(value: Array, name: str, quantity: str, p: float | None, xp: Namespace) -> Array:
+    """``value`` unchanged when finite; otherwise the result of finite input cannot be
+    represented in its dtype, and the error names the caller's arguments."""
+    if not bool(xp.all(xp.isfinite(value))):
+        raise ValueError(overflow_message(name, quantity, value.dtype, p))
+    return value
 
 
 def as_float(x: Array, xp: Namespace, dtype: Any) -> Array:

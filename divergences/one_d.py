@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _validate as check
 from ._array import Array, Namespace, device, namespace, result_dtype
+from ._numerics import pth_root, scaled_pth_root_of_sum
 
 
 def wasserstein_1d(
@@ -79,8 +80,8 @@ def wasserstein_1d(
         uw = check.weights(uw, "u_weights", u.shape[-1], xp, dtype, device(u))
         vw = check.weights(vw, "v_weights", v.shape[-1], xp, dtype, device(u))
         uw, vw = check.balanced(uw, vw, xp, normalize)
-    u, v, uw, vw = _broadcast_batch(xp, u, v, uw, vw)
-    return _root(_wpp(u, v, uw, vw, p, xp), p, xp)
+    u, v, uw, vw = broadcast_batch(xp, u, v, uw, vw)
+    return check.representable(monotone_wp(u, v, uw, vw, p, xp), "u, v", "W_p", p, xp)
 
 
 def _values(x: Any, name: str, xp: Namespace) -> Array:
@@ -98,7 +99,7 @@ def _optional_weights(w: Any, name: str, x: Array, xp: Namespace) -> Array | Non
     return check.weights(w, name, x.shape[-1], xp, x.dtype, device(x))
 
 
-def _broadcast_batch(xp: Namespace, u, v, uw, vw):
+def broadcast_batch(xp: Namespace, u, v, uw, vw):
     """Broadcast the leading (batch) axes of all four arrays to one shape."""
     arrays = [t for t in (u, v, uw, vw) if t is not None]
     try:
@@ -113,14 +114,23 @@ def _broadcast_batch(xp: Namespace, u, v, uw, vw):
     return expand(u), expand(v), expand(uw), expand(vw)
 
 
-def _wpp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float, xp: Namespace) -> Array:
-    """W_p^p along the last axis (validated, broadcast inputs; None = uniform)."""
+def monotone_wp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float, xp: Namespace) -> Array:
+    """W_p along the last axis (validated, broadcast inputs; None = uniform), from the
+    monotone coupling, in the overflow-free scaled form of ``scaled_pth_root_of_sum``.
+
+    Differences of finite values can overflow (1e308 - (-1e308)): that is an error
+    naming u and v, never an inf or a NaN passed on as a distance.
+    """
     if uw is None and vw is None and u.shape[-1] == v.shape[-1]:
         diff = xp.sort(u, axis=-1, stable=False) - xp.sort(v, axis=-1, stable=False)
-        return xp.mean(_abs_pow(diff, p), axis=-1)
-    mass, iu, iv = quantile_coupling(u, v, uw, vw, xp)
+        return scaled_pth_root_of_sum(diff, None, p, xp)
+    levels, iu, iv = quantile_coupling(u, v, uw, vw, xp)
     diff = xp.take_along_axis(u, iu, axis=-1) - xp.take_along_axis(v, iv, axis=-1)
-    return xp.sum(mass * _abs_pow(diff, p), axis=-1)
+    unit = scaled_pth_root_of_sum(diff, levels, p, xp)
+    if uw is None:
+        return unit
+    # The coupling's levels have unit mass; W_p of measures of mass t is t^(1/p) W_p.
+    return unit * pth_root(xp.sum(uw, axis=-1), p, xp)
 
 
 def quantile_coupling(u: Array, v: Array, uw: Array | None, vw: Array | None, xp: Namespace):
@@ -156,20 +166,3 @@ def _rank_at(order: Array, cum: Array, levels: Array, xp: Namespace) -> Array:
     pos = xpx.searchsorted(cum, levels, side="left", xp=xp)
     pos = xp.clip(pos, 0, cum.shape[-1] - 1)  # the top level may exceed cum[-1] by round-off
     return xp.take_along_axis(order, xp.astype(pos, order.dtype), axis=-1)
-
-
-def _abs_pow(d: Array, p: float) -> Array:
-    if p == 1:
-        return abs(d)
-    if p == 2:
-        return d * d
-    return abs(d) ** p
-
-
-def _root(s: Array, p: float, xp: Namespace) -> Array:
-    """s^(1/p), with gradient 0 (not NaN) where s = 0."""
-    if p == 1:
-        return s
-    positive = s > 0
-    return xp.where(positive, xp.where(positive, s, 1.0) ** (1.0 / p), 0.0)
-
