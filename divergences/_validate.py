@@ -119,22 +119,61 @@ def weights(w: object, name: str, n: int, xp: Namespace, dtype: Any, dev: Any) -
     return w
 
 
-def balanced(a: Array, b: Array, xp: Namespace, normalize: bool) -> tuple[Array, Array]:
-    """``a`` and ``b`` of equal total mass: checked, or rescaled to 1 on request.
-
-    Masses agree when they differ by at most ``sqrt(eps)`` relative, eps the dtype's
-    machine epsilon (1.5e-8 in float64, 3.5e-4 in float32).
-    """
+def balanced(a: Array, b: Array, xp: Namespace, normalize: bool,
+             names: tuple[str, str] = ("a", "b")) -> tuple[Array, Array]:
+    """The mass rule for weights: ``a`` and ``b`` of equal total mass t (any t > 0;
+    values then scale with t), checked, or each rescaled to mass 1 on request."""
     sa, sb = xp.sum(a, axis=-1, keepdims=True), xp.sum(b, axis=-1, keepdims=True)
     if normalize:
         return a / sa, b / sb
-    rtol = math.sqrt(xp.finfo(a.dtype).eps)
+    same_mass(sa, sb, names, xp)
+    return a, b
+
+
+def same_mass(sa: Array, sb: Array, names: tuple[str, str], xp: Namespace) -> None:
+    """Masses agree when they differ by at most ``sqrt(eps)`` relative, eps the dtype's
+    machine epsilon (1.5e-8 in float64, 3.5e-4 in float32)."""
+    rtol = math.sqrt(xp.finfo(sa.dtype).eps)
     if bool(xp.any(xp.abs(sa - sb) > rtol * xp.maximum(sa, sb))):
         raise ValueError(
-            f"a and b have different total masses ({_first(sa)} and {_first(sb)}); "
-            "pass normalize=True to rescale both to probability vectors"
+            f"{names[0]} and {names[1]} have different total masses ({_first(sa)} and {_first(sb)}); "
+            "pass normalize=True to rescale both to unit mass"
         )
-    return a, b
+
+
+def equal_mass_histograms(p: Array, q: Array, names: tuple[str, str], xp: Namespace, dtype: Any,
+                          normalize: bool) -> tuple[Array, Array, Array]:
+    """The mass rule for histograms: ``(p / t, q / t, t)`` with t (shape ``(...,)``)
+    the common total mass of p and q along the last axis (1 with ``normalize``,
+    which rescales each to mass 1). Values homogeneous in the mass are t times
+    their value on the unit-mass pair."""
+    p, sp = _histogram(p, names[0], xp, dtype)
+    q, sq = _histogram(q, names[1], xp, dtype)
+    if normalize:
+        one = xp.ones_like(sp[..., 0])
+        return p / sp, q / sq, one
+    same_mass(sp, sq, names, xp)
+    # one divisor for both: t D(p/t || q/t) is then the same function as the raw
+    # sum q f(p/q), gradients included
+    return p / sp, q / sp, sp[..., 0]
+
+
+def _histogram(x: Array, name: str, xp: Namespace, dtype: Any) -> tuple[Array, Array]:
+    """Finite, nonnegative, at least one bin, positive total mass along the last
+    axis; returned with that mass (keepdims)."""
+    x = as_float(as_array(x, name, xp), xp, dtype)
+    if x.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis (the bins), got a scalar")
+    check_nonempty(x, name)
+    mass = xp.sum(x, axis=-1, keepdims=True)
+    if not bool(xp.all(xp.isfinite(mass))):
+        check_finite(x, name, xp)  # names NaN/inf entries; finite ones can still overflow
+        raise ValueError(f"{name} has a total mass that overflows the dtype {x.dtype}")
+    if bool(xp.min(x) < 0):
+        raise ValueError(f"{name} has negative entries: a histogram must be >= 0")
+    if bool(xp.any(mass <= 0)):
+        raise ValueError(f"{name} sums to 0: a histogram needs positive total mass")
+    return x, mass
 
 
 def _first(s: Array) -> float:
@@ -222,18 +261,7 @@ def probability_vectors(x: object, name: str, xp: Namespace, dtype: Any, normali
     """Histograms along the last axis (leading axes are a batch): finite, nonnegative,
     with at least one bin, each of total mass 1 up to ``sqrt(eps)`` relative (eps the
     dtype's machine epsilon), or rescaled to mass 1 when ``normalize``."""
-    x = as_float(as_array(x, name, xp), xp, dtype)
-    if x.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the bins), got a scalar")
-    check_nonempty(x, name)
-    mass = xp.sum(x, axis=-1, keepdims=True)
-    if not bool(xp.all(xp.isfinite(mass))):
-        check_finite(x, name, xp)  # names NaN/inf entries; finite ones can still overflow
-        raise ValueError(f"{name} has a total mass that overflows the dtype {x.dtype}")
-    if bool(xp.min(x) < 0):
-        raise ValueError(f"{name} has negative entries: a histogram must be >= 0")
-    if bool(xp.any(mass <= 0)):
-        raise ValueError(f"{name} sums to 0: a histogram needs positive total mass")
+    x, mass = _histogram(x, name, xp, dtype)
     if normalize:
         return x / mass
     rtol = math.sqrt(xp.finfo(x.dtype).eps)
