@@ -91,7 +91,7 @@ def overflow_message(name: str, quantity: str, dtype: Any, p: float | None = Non
 
 
 def _dtype_name(dtype: Any) -> str:
-    return str(dtype).replace("torch.", "")
+    return str(dtype).rsplit(".", 1)[-1]  # float64, whatever the library's spelling
 
 
 def binary_scale(*xs: Array, xp: Namespace) -> int:

@@ -14,6 +14,7 @@ gradients flow (envelope theorem) and the device is kept.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Callable
 
@@ -22,7 +23,7 @@ import numpy as np
 from . import _validate as v
 from ._array import Array, constant, device, from_numpy, namespace, np_namespace, to_numpy
 from ._results import TransportResult
-from ._numerics import sum_error_bound, unit_roundoff
+from ._numerics import overflow_message, sum_error_bound, unit_roundoff
 from .duality import _feasible_pair
 
 METHODS = ("auto", "network_simplex", "assignment", "lp")
@@ -133,8 +134,19 @@ def solve(
             raise RuntimeError(message)
         warnings.warn(message, RuntimeWarning, stacklevel=2)
     caller_gap = _to_caller_units(gap, plan[rows, cols] * Mn[rows, cols], cost_scale, mass, xp, M.dtype)
+    if cost_scale * mass > float(xp.finfo(M.dtype).max):
+        _check_value_fits(plan, rows, cols, Mn, cost_scale, mass, xp, M.dtype)
     return _result(M, a, b, plan * mass, rows, cols, f * cost_scale, g * cost_scale, caller_gap,
                    method, converged, xp)
+
+
+def _check_value_fits(plan, rows, cols, Mn, cost_scale, mass, xp, dtype) -> None:
+    """<M, P> = cost_scale * mass * <M / cost_scale, P / mass>, checked in logarithms
+    before the caller's dtype is asked to hold it."""
+    unit = abs(float(np.sum(plan[rows, cols] * Mn[rows, cols])))
+    big = float(xp.finfo(dtype).max)
+    if unit > 0 and math.log(unit) + math.log(cost_scale) + math.log(mass) >= math.log(big):
+        raise ValueError(overflow_message("M, a, b", "<M, P>", dtype))
 
 
 def _reject_pot_order(M, a, b) -> None:

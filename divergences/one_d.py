@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _validate as check
 from ._array import Array, Namespace, device, namespace, result_dtype
-from ._numerics import pth_root, scaled_pth_root_of_sum
+from ._numerics import binary_scale, ldexp, pth_root, scaled_pth_root_of_sum
 
 
 def wasserstein_1d(
@@ -81,7 +81,9 @@ def wasserstein_1d(
         vw = check.weights(vw, "v_weights", v.shape[-1], xp, dtype, device(u))
         uw, vw = check.balanced(uw, vw, xp, normalize)
     u, v, uw, vw = broadcast_batch(xp, u, v, uw, vw)
-    return check.representable(monotone_wp(u, v, uw, vw, p, xp), "u, v", "W_p", p, xp)
+    e = binary_scale(u, v, xp=xp)  # exact: values into (-1, 1), differences cannot overflow
+    value = monotone_wp(ldexp(u, -e), ldexp(v, -e), uw, vw, p, xp)
+    return check.scaled_back(value, e, "u, v", "W_p", p, xp)
 
 
 def _values(x: Any, name: str, xp: Namespace) -> Array:

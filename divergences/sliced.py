@@ -71,7 +71,7 @@ def sliced_wasserstein(
     x, y = ldexp(x, -e), ldexp(y, -e)
     # (mean_k W_k^p)^(1/p) in the scaled form: no W_k^p is ever formed.
     value = scaled_pth_root_of_sum(_projected_wp(x, y, a, b, theta, p, xp), None, p, xp)
-    return check.representable(ldexp(value, e), "x, y", "SW_p", p, xp)
+    return check.scaled_back(value, e, "x, y", "SW_p", p, xp)
 
 
 def max_sliced_wasserstein(
@@ -136,8 +136,8 @@ def max_sliced_wasserstein(
         value = float(_projected_wp(xc, yc, a, b, current, p, xp)[0])
         if value > best_value:
             best, best_value = current, value
-    value = ldexp(_projected_wp(x, y, a, b, best, p, xp)[0], e)
-    return check.representable(value, "x, y", "max-sliced W_p", p, xp)
+    value = _projected_wp(x, y, a, b, best, p, xp)[0]
+    return check.scaled_back(value, e, "x, y", "max-sliced W_p", p, xp)
 
 
 def _prepare(x, y, a, b, normalize):

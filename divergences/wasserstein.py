@@ -85,4 +85,4 @@ def wasserstein(
                 "lower p or use wasserstein_1d / sliced_wasserstein"
             )
         value = D * pth_root(result.value, p, xp)
-    return check.representable(ldexp(value, e), "x, y", "W_p", p, xp)
+    return check.scaled_back(value, e, "x, y", "W_p", p, xp)
