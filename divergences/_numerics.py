@@ -39,11 +39,15 @@ def sum_error_bound(k: int, abs_sum: float, xp: Namespace, dtype: Any) -> float:
     """A bound on |fl(sum) - sum| for a sum of ``k`` products (each product adds one
     rounding, hence gamma_{k+1}) whose absolute values sum to ``abs_sum``.
 
-    The bound itself is rounded upward by a factor (1 + 4u) so that computing it in
-    floating point cannot make it smaller than the true bound.
+    Below the normal range each operation can also err by half the smallest
+    subnormal, eta, whatever the size of its result (Higham 2002, Sec. 2.1): the
+    bound adds 2 (k + 1) eta. It is rounded upward by a factor (1 + 4u) so that
+    computing it in floating point cannot make it smaller than the true bound.
     """
     g = gamma(k + 1, xp, dtype)
-    return g * abs_sum * (1 + 4 * unit_roundoff(xp, dtype)) if abs_sum > 0 else 0.0
+    finfo = xp.finfo(dtype)
+    two_eta = float(finfo.smallest_normal) * float(finfo.eps)  # the smallest subnormal
+    return (g * abs_sum + (k + 1) * two_eta) * (1 + 4 * unit_roundoff(xp, dtype))
 
 
 def max_abs(x: Array, xp: Namespace) -> Array:

@@ -156,8 +156,12 @@ def certify(
         plan = _induced_plan(f, g, M, a, b, eps, xp)
     rounded = round_to_polytope(plan, a, b, xp)
     lower, upper = _widened_bounds(M, a, b, f_ok, g_ok, rounded, xp)
+    # Mapping back by 2^(ec + em) is exact unless it lands below the normal range;
+    # there each of its two products rounds by at most one subnormal step.
+    info = xp.finfo(M.dtype)
+    step = 2 * float(info.smallest_normal) * float(info.eps)
     return Certificate(
-        _round_away(ldexp(lower, ec + em), lower, xp), _round_away(ldexp(upper, ec + em), upper, xp),
+        ldexp(lower, ec + em) - step, ldexp(upper, ec + em) + step,
         ldexp(rounded, em), ldexp(f_ok, ec), ldexp(g_ok, ec),
     )
 
@@ -189,16 +193,6 @@ def _widened_bounds(M, a, b, f, g, R, xp: Namespace) -> tuple[Array, Array]:
     defect += 2 * sum_error_bound(n * m + n + m, 1.0, xp, dtype)
     up = sum_error_bound(n * m, float(xp.sum(xp.abs(MR))), xp, dtype) + 2 * defect * float(xp.max(xp.abs(M)))
     return lower - down * (1 + 4 * u), upper + up * (1 + 4 * u)
-
-
-def _round_away(scaled: Array, unscaled: Array, xp: Namespace) -> Array:
-    """A bound mapped back by a power of two is exact unless it falls below the
-    normal range; a positive upper or negative lower bound never becomes 0 there."""
-    if float(scaled) != 0.0 or float(unscaled) == 0.0:
-        return scaled
-    tiny = xp.asarray(math.ulp(0.0) if unscaled.dtype == xp.float64 else 1.4e-45, dtype=unscaled.dtype,
-                      device=device(unscaled))
-    return tiny if float(unscaled) > 0 else -tiny
 
 
 def feasible_potentials(f: Array | None, g: Array | None, M: Array, a: Array, b: Array,

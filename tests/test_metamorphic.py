@@ -166,3 +166,38 @@ def test_half_precision_is_rejected_by_one_rule(name):
     for call in calls:
         with pytest.raises(TypeError, match="half precision is not supported"):
             call()
+
+
+# ------------------------------------------------- gradients through the normalisation
+
+
+@pytest.mark.parametrize("scale", [1e-100, 1.0, 1e100])
+def test_solve_gradients_are_the_plan_and_potentials(scale):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    M0 = scale * rng.random((4, 5))
+    a0, b0 = rng.random(4) + 0.1, rng.random(5) + 0.1
+    a0, b0 = a0 / a0.sum(), b0 / b0.sum()
+    M = torch.tensor(M0, requires_grad=True)
+    a, b = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    r = solve(M, a, b)
+    gM, ga, gb = torch.autograd.grad(r.value, (M, a, b))
+    np.testing.assert_allclose(gM.numpy(), r.plan.detach().numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(ga.numpy(), r.f.numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(gb.numpy(), r.g.numpy(), rtol=1e-12, atol=0)
+    # finite differences in M (the plan is unique for a generic cost)
+    M1 = torch.tensor(M0 / scale, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda C: solve(C * scale, a.detach(), b.detach()).value / scale, (M1,))
+
+
+def test_one_dimensional_gradients_match_finite_differences():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    u = torch.tensor(rng.normal(size=5), requires_grad=True)
+    v = torch.tensor(rng.normal(size=4) + 1, requires_grad=True)
+    uw = torch.tensor(rng.random(5) + 0.1, requires_grad=True)
+    vw = torch.tensor(rng.random(4) + 0.1, requires_grad=True)
+    for p in (1.0, 2.0, 3.5):
+        assert torch.autograd.gradcheck(lambda *t: wasserstein_1d(*t, p=p, normalize=True), (u, v, uw, vw))
+        same = torch.tensor(rng.normal(size=5), requires_grad=True)
+        assert torch.autograd.gradcheck(lambda s, t: wasserstein_1d(s, t, p=p), (u, same))
