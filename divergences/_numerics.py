@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._array import Array, Namespace, constant
+from ._backend import Array, Namespace, constant
 
 
 def unit_roundoff(xp: Namespace, dtype: Any) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._array import Array, Namespace, device, is_array, namespace, result_dtype
+from ._backend import Array, Namespace, device, is_array, namespace, result_dtype
 from ._numerics import ldexp, overflow_message
 
 # Half precisions carry 3 (float16) or 2 (bfloat16) decimal digits, fewer than any

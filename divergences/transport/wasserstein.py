@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import _validate as check
-from ._array import Array, namespace
+from .. import _validate as check
+from .._backend import Array, namespace
+from .._numerics import binary_scale, ldexp, pth_root
 from ._cost import relative_euclidean_cost
-from ._numerics import binary_scale, ldexp, pth_root
 from .exact import solve
 from .one_d import monotone_wp
 

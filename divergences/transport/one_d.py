@@ -16,9 +16,9 @@ from typing import Any
 import array_api_extra as xpx
 import numpy as np
 
-from . import _validate as check
-from ._array import Array, Namespace, device, namespace, result_dtype
-from ._numerics import binary_scale, ldexp, pth_root, scaled_pth_root_of_sum
+from .. import _validate as check
+from .._backend import Array, Namespace, device, namespace, result_dtype
+from .._numerics import binary_scale, ldexp, pth_root, scaled_pth_root_of_sum
 
 
 def wasserstein_1d(

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 
 import math
 
-from . import _validate as check
-from ._array import Array, Namespace, device, namespace
-from ._numerics import binary_scale, ldexp, pth_root, sum_error_bound, unit_roundoff
-from .duality import _c_transform
+from .. import _validate as check
+from .._backend import Array, Namespace, namespace
+from .._numerics import binary_scale, ldexp, pth_root, sum_error_bound, unit_roundoff
+from ..entropic import sinkhorn, sinkhorn_points
+from ._cost import bounding_diagonal, euclidean_cost
+from ._polytope import feasible_potentials, round_to_polytope
+from .sliced import max_sliced_wasserstein
 
 
 # Iteration cap of the Sinkhorn run inside wasserstein_bounds: its bounds are valid
@@ -195,69 +198,6 @@ def _widened_bounds(M, a, b, f, g, R, xp: Namespace) -> tuple[Array, Array]:
     return lower - down * (1 + 4 * u), upper + up * (1 + 4 * u)
 
 
-def feasible_potentials(f: Array | None, g: Array | None, M: Array, a: Array, b: Array,
-                        xp: Namespace) -> tuple[Array, Array]:
-    """The double c-transform, over the supports of a and b, of whichever potential is
-    given (none: f = 0). Zero-weight rows and columns get their c-transform values,
-    so the pair is feasible everywhere."""
-    if f is None and g is not None:
-        g_t, f_t = feasible_potentials(g, None, M.T, b, a, xp)
-        return f_t, g_t
-    f = xp.zeros_like(a) if f is None else _centred(f, a, xp)
-    g = _c_transform(xp.where(a > 0, f, -xp.inf), M, xp)
-    f = _c_transform(xp.where(b > 0, g, -xp.inf), M.T, xp)
-    if not bool(xp.all(b > 0)):
-        g = xp.where(b > 0, g, _c_transform(f, M, xp))
-    return f, g
-
-
-def _centred(f: Array, a: Array, xp: Namespace) -> Array:
-    """f minus the midpoint of its range on the support of a: with equal masses the
-    shift moves to g through the c-transform and the dual value is unchanged, while
-    an offset like 1e12 would otherwise cost 12 digits in <a, f> + <b, g>."""
-    on = a > 0
-    hi = xp.max(xp.where(on, f, -xp.inf))
-    lo = xp.min(xp.where(on, f, xp.inf))
-    return f - (hi / 2 + lo / 2)
-
-
-def round_to_polytope(P: Array, a: Array, b: Array, xp: Namespace) -> Array:
-    """Altschuler-Weed-Rigollet rounding of a nonnegative P onto U(a, b)."""
-    X = P * _shrink(a, xp.sum(P, axis=1), xp)[:, None]
-    X = X * _shrink(b, xp.sum(X, axis=0), xp)[None, :]
-    zero = xp.zeros_like(a)
-    # The defects are >= 0 in exact arithmetic; clipping round-off keeps R >= 0.
-    err_r = xp.maximum(a - xp.sum(X, axis=1), zero)
-    err_c = xp.maximum(b - xp.sum(X, axis=0), xp.zeros_like(b))
-    total = xp.sum(xp.abs(err_r))
-    if float(total) == 0.0:
-        return X
-    return X + err_r[:, None] * err_c[None, :] / total
-
-
-def rounded_cost(P: Array, M: Array, a: Array, b: Array, xp: Namespace) -> Array:
-    """<M, R(P)> for the rounding R of :func:`round_to_polytope`, without forming R:
-    with X = diag(s) P diag(t) the shrunk plan and e_r, e_c its marginal defects,
-    <M, R(P)> = s^T (M * P) t + e_r^T M e_c / |e_r|_1 (matrix-vector products only)."""
-    s = _shrink(a, xp.sum(P, axis=1), xp)
-    col = s @ P
-    t = _shrink(b, col, xp)
-    err_r = xp.maximum(a - s * (P @ t), xp.zeros_like(a))
-    err_c = xp.maximum(b - t * col, xp.zeros_like(b))
-    cost = s @ ((M * P) @ t)
-    total = xp.sum(err_r)
-    if float(total) == 0.0:
-        return cost
-    return cost + (err_r @ (M @ err_c)) / total
-
-
-def _shrink(target: Array, current: Array, xp: Namespace) -> Array:
-    """min(target / current, 1), with 1 where current = 0."""
-    positive = current > 0
-    ratio = target / xp.where(positive, current, xp.ones_like(current))
-    return xp.where(positive, xp.minimum(ratio, xp.ones_like(ratio)), xp.ones_like(ratio))
-
-
 def _induced_plan(f, g, M, a, b, eps, xp: Namespace) -> Array:
     """The plan the potentials induce at scale eps (Gibbs), else a b^T. Infeasible
     potentials can make the exponent positive: it is shifted to <= 0 (a scale
@@ -356,10 +296,6 @@ def wasserstein_bounds(
     >>> float(lo) <= float(wasserstein(x, y, p=2)) <= float(hi)
     True
     """
-    from ._cost import bounding_diagonal, euclidean_cost
-    from .entropic import sinkhorn, sinkhorn_points
-    from .sliced import max_sliced_wasserstein
-
     xp = namespace(x, y, a, b)
     p = check.check_p(p)
     xs, ys, a, b = check.point_measures(x, y, a, b, xp, normalize=normalize)

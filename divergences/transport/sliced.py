@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
-from ._array import Array, Namespace, constant, default_rng, from_numpy, namespace
-from ._numerics import binary_scale, ldexp, scaled_pth_root_of_sum
+from .. import _validate as check
+from .._backend import Array, Namespace, constant, default_rng, from_numpy, namespace
+from .._numerics import binary_scale, ldexp, scaled_pth_root_of_sum
 from .one_d import broadcast_batch, monotone_wp, quantile_coupling
 
 
