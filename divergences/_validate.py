@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import Array, Namespace, device, is_array, namespace, result_dtype
-from ._numerics import ldexp, overflow_message
+from ._numerics import ldexp, max_abs, overflow_message
 
 # Half precisions carry 3 (float16) or 2 (bfloat16) decimal digits, fewer than any
 # documented tolerance of the library: they are rejected at entry, with one message.
@@ -59,7 +59,7 @@ def scaled_back(value: Array, e: int, name: str, quantity: str, p: float | None,
     """``value * 2^e`` for a result computed on inputs scaled by 2^-e; an error naming
     the caller's arguments when it would overflow (checked first: no inf is formed)."""
     value = representable(value, name, quantity, p, xp)
-    top = float(xp.max(xp.abs(value))) if value.ndim else abs(float(value))
+    top = float(max_abs(value, xp))
     if top > 0 and math.frexp(top)[1] + e > math.frexp(float(xp.finfo(value.dtype).max))[1]:
         raise ValueError(overflow_message(name, quantity, value.dtype, p))
     return ldexp(value, e)

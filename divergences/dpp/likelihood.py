@@ -127,7 +127,7 @@ def rbf_kernel(x: Array, *, bandwidth: float | None = None) -> Array:
         Finite points (a 1-D array is n points on the line).
     bandwidth : float, optional
         The length scale h > 0, in the units of x. Default: the median heuristic,
-        h = the median of the pairwise distances |x_i - x_j|, i < j (Gretton et al.,
+        h = the median of the pairwise distances ``|x_i - x_j|``, i < j (Gretton et al.,
         JMLR 13, 2012, Sec. 8), held constant for gradients; the largest distance
         when that median is 0, and 1 when every point is equal.
 

@@ -110,14 +110,14 @@ def certify(
     Notes
     -----
     The bracket holds in floating point, not only in exact arithmetic. The problem
-    is rescaled exactly (powers of two) to max |M| and mass in [1/2, 1); the given
+    is rescaled exactly (powers of two) to ``max |M|`` and mass in [1/2, 1); the given
     potential is centred (with equal masses a constant moved from f to g leaves the
     dual value unchanged, and a large offset would cost its digits in the sums);
     then each bound is moved outward by an a-priori bound on its round-off in the
     caller's dtype (u its unit round-off, :math:`\gamma_k = k u / (1 - k u)`):
     :math:`\gamma_{n+m+1} \sum |a_i f_i| + |b_j g_j|` plus :math:`2 u \sum |a_i f_i|`
     (the c-transform's rounding) below, :math:`\gamma_{nm+1} \sum |M_{ij} R_{ij}|` plus
-    twice the l1 marginal defect of R times max |M| above. Units: those of M times
+    twice the l1 marginal defect of R times ``max |M|`` above. Units: those of M times
     the mass (bounds for masses t a, t b and cost s M are s t times those of
     (M, a, b)). A positive upper bound never underflows to 0.
 

@@ -88,7 +88,7 @@ def solve(
     -----
     Units and scale: ``value`` is in the units of M times the mass; with masses
     t a, t b and cost s M the result is exactly s t times that of (M, a, b), up to
-    round-off. The solvers work on M / max|M| and unit masses (their tolerances are
+    round-off. The solvers work on ``M / max|M|`` and unit masses (their tolerances are
     absolute, so this makes them relative) and the plan, potentials and gap are
     mapped back. ``value`` must be representable: an overflowing <M, P> raises.
 
