@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ._backend import Array, Namespace, constant
 
 
@@ -58,10 +60,25 @@ def max_abs(x: Array, xp: Namespace) -> Array:
 def scaled_pth_root_of_sum(d: Array, w: Array | None, p: float, xp: Namespace, axis: int = -1) -> Array:
     """(sum_k w_k |d_k|^p)^(1/p) along ``axis`` (w = None: the mean), overflow-free.
 
-    D = max |d| is factored out (held constant for gradients: the identity is exact
-    for any D > 0, so the derivative is that of the unscaled expression). Returns 0
-    with gradient 0 where every d is 0.
+    The plain sum is tried first (the ordinary path: one scalar check more than the
+    unscaled formula). It is kept when every sum is finite and at least n times the
+    smallest normal number, so that terms lost to underflow change it by less than
+    eps relative; otherwise D = max |d| is factored out (held constant for
+    gradients: the identity is exact for any D > 0, so the derivative is that of the
+    unscaled expression). Returns 0 with gradient 0 where every d is 0. NaN in
+    (differences that overflowed) stays NaN out, for the caller to report.
     """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # checked below
+        r = pow_abs(d, p, xp)
+        s = xp.mean(r, axis=axis) if w is None else xp.sum(w * r, axis=axis)
+    floor = d.shape[axis] * float(xp.finfo(d.dtype).smallest_normal)
+    if bool(xp.all(xp.isfinite(s) & (s >= floor))):
+        return pth_root(s, p, xp)
+    with np.errstate(invalid="ignore"):
+        return _factored_pth_root_of_sum(d, w, p, xp, axis)
+
+
+def _factored_pth_root_of_sum(d: Array, w: Array | None, p: float, xp: Namespace, axis: int) -> Array:
     big = constant(xp.max(xp.abs(d), axis=axis, keepdims=True), xp)
     positive = big > 0
     safe = xp.where(positive, big, xp.ones_like(big))
@@ -104,7 +121,7 @@ def binary_scale(*xs: Array, xp: Namespace) -> int:
     Multiplying by 2^-e is exact (no rounding, no overflow), so it changes nothing
     but the range: coordinates scaled by it lie in (-1, 1).
     """
-    top = max(float(max_abs(x, xp)) for x in xs)
+    top = max(max(float(xp.max(constant(x, xp))), -float(xp.min(constant(x, xp)))) for x in xs)
     return math.frexp(top)[1] if top > 0 else 0
 
 

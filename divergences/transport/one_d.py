@@ -81,7 +81,12 @@ def wasserstein_1d(
         vw = check.weights(vw, "v_weights", v.shape[-1], xp, dtype, device(u))
         uw, vw = check.balanced(uw, vw, xp, normalize)
     u, v, uw, vw = broadcast_batch(xp, u, v, uw, vw)
-    e = binary_scale(u, v, xp=xp)  # exact: values into (-1, 1), differences cannot overflow
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing differences: checked next
+        value = monotone_wp(u, v, uw, vw, p, xp)
+    if bool(xp.all(xp.isfinite(value))):
+        return value
+    # Differences overflowed: values scaled by an exact power of two into (-1, 1)
+    e = binary_scale(u, v, xp=xp)
     value = monotone_wp(ldexp(u, -e), ldexp(v, -e), uw, vw, p, xp)
     return check.scaled_back(value, e, "u, v", "W_p", p, xp)
 
