@@ -126,6 +126,10 @@ def binary_scale(*xs: Array, xp: Namespace) -> int:
 
 
 def ldexp(x: Array, e: int) -> Array:
-    """x * 2^e, exact, in two steps so that neither factor overflows (|e| <= 2100)."""
+    """x * 2^e, exact, in two steps when one factor would overflow (|e| <= 2100)."""
+    if e == 0:
+        return x
+    if -1000 < e < 1000:
+        return x * 2.0**e
     half = e // 2
     return (x * 2.0**half) * 2.0 ** (e - half)

@@ -34,6 +34,8 @@ def relative_euclidean_cost(x: Array, y: Array, p: float, xp: Namespace) -> tupl
     if float(top) == 0.0:
         return sq, xp.sqrt(top), None
     C = _power_of_norm(sq / top, p, xp)
+    if bool(xp.min(C) > 0):  # no zero cost at all: nothing underflowed
+        return C, xp.sqrt(top), None
     lost = (C == 0) & (sq > 0)
     return C, xp.sqrt(top), (lost if bool(xp.any(lost)) else None)
 
