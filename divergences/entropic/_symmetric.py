@@ -11,15 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .._backend import Array, Namespace, logsumexp, safe_log
+from .._backend import Array, Namespace
+from ._common import softmin
 from ._map import Step
+
+__all__ = ["Softmin", "SymmetricMap", "dense_softmin"]
 
 Softmin = Callable[[Array, float], Array]  # (potential, eps) -> soft c-transform
 
 
 def dense_softmin(C: Array, w: Array, xp: Namespace) -> Softmin:
     """h -> -eps LSE_j(log w_j + (h_j - C_ij)/eps) on a dense cost."""
-    return lambda h, eps: -eps * logsumexp((safe_log(w, xp) + h / eps)[None, :] - C / eps, 1, xp)
+    return lambda h, eps: softmin(h, w, C, eps, 1.0, 1, xp)
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
-from ..transport._cost import bounding_diagonal, euclidean_cost
+from ..transport._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
 from . import _online as o
 from ._solver import run
 from ._symmetric import SymmetricMap, dense_softmin
-from .points import _dual, _first_order, _problem, sinkhorn_points
-from .sinkhorn import ON_FAIL, SCALING, STAGE_ITER, STAGE_TOL, _fail, entropic_dual, sinkhorn
+from ._common import SCALING, STAGE_ITER, STAGE_TOL, not_converged
+from .points import cloud_dual, cloud_problem, first_order, sinkhorn_points
+from .sinkhorn import entropic_dual, sinkhorn
+
+__all__ = ["METHODS", "sinkhorn_divergence"]
 
 METHODS = ("auto", "dense", "online")
-# "auto" builds the three cost matrices while the largest has at most this many
-# entries (128 MB in float64), and streams them beyond.
-DENSE_ENTRIES = 2**24
 
 
 def sinkhorn_divergence(
@@ -90,7 +92,7 @@ def sinkhorn_divergence(
     x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
     a = check.weights(a, "a", x.shape[0], xp, x.dtype, device(x))
     b = check.weights(b, "b", y.shape[0], xp, x.dtype, device(x))
-    opts = dict(eps=eps, tol=tol, max_iter=max_iter, on_fail=on_fail)
+    opts: dict[str, Any] = dict(eps=eps, tol=tol, max_iter=max_iter, on_fail=on_fail)
     if _same_measure(x, y, a, b, xp):  # S = 0 exactly, not up to the solvers' tolerance
         check.positive_number(eps, "eps")
         return 0.0 * (xp.sum(x) - xp.sum(y) + xp.sum(a) - xp.sum(b))
@@ -117,22 +119,22 @@ def _self_dense(C: Array, w: Array, xp: Namespace, *, eps, tol, max_iter, on_fai
 
 def _self_points(x: Array, w: Array, p: float, xp: Namespace, *, eps, tol, max_iter, on_fail) -> Array:
     """OT_eps(w, w) on a point cloud, blockwise; gradients in x count both sides."""
-    pb, live = _problem(x, x, w, w, p, None, None, xp)
+    pb, live = cloud_problem(x, x, w, w, p, None, None, xp)
     softmin = lambda h, e: o.softmin(h, pb.a, pb.x, pb.x, e, 1.0, pb)  # noqa: E731
     spread = bounding_diagonal(pb.x, xp=xp) ** p
     f = _solve_symmetric(softmin, pb.a, spread, xp, eps, tol, max_iter, on_fail)
     _, mass, Gx, Gy = o.transport_terms(f, f, eps, pb)
-    points, weights = _first_order(live, pb, (Gx, Gy, f, f), xp)
-    return _dual(f, f, mass, eps, pb, xp) + points + weights
+    points, weights = first_order(live, pb, (Gx, Gy, f, f), xp)
+    return cloud_dual(f, f, mass, eps, pb, xp) + points + weights
 
 
 def _solve_symmetric(softmin, w: Array, spread: float, xp: Namespace, eps, tol, max_iter, on_fail) -> Array:
     eps = check.positive_number(eps, "eps")
     tol = check.positive_number(tol, "tol")
     max_iter = check.positive_int_or_zero(max_iter, "max_iter")
-    on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
+    on_fail = check.on_fail(on_fail)
     make = lambda f, e: SymmetricMap(softmin, w, e, f, xp)  # noqa: E731
     out = run(make, xp.zeros_like(w), eps, tol, max_iter, max(eps, spread), SCALING, STAGE_TOL, STAGE_ITER)
     if not out.converged:
-        _fail(on_fail, out.error, tol, out.n_iter)
+        not_converged(on_fail, out.error, tol, out.n_iter)
     return out.map.potentials(out.step)[0]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
 from ..transport._cost import bounding_diagonal
 from .._results import TransportResult
 from . import _online as o
 from ._solver import run
-from .sinkhorn import ON_FAIL, SCALING, STAGE_ITER, STAGE_TOL, _fail
+from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, not_converged, penalty
+
+__all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "sinkhorn_points"]
 
 # Entries of one (rows x m) block of the cost: 4M keeps the temporaries of a block
 # near 100 MB in float64, and n = m = 10^5 under 1 GB in all.
@@ -77,20 +77,20 @@ def sinkhorn_points(
     1.0
     """
     xp = namespace(x, y, a, b)
-    pb, live = _problem(x, y, a, b, p, unbalanced, block_size, xp)
+    pb, live = cloud_problem(x, y, a, b, p, unbalanced, block_size, xp)
     eps = check.positive_number(eps, "eps")
     tol = check.positive_number(tol, "tol")
     max_iter = check.positive_int_or_zero(max_iter, "max_iter")
-    on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
+    on_fail = check.on_fail(on_fail)
     make = lambda g, e: o.OnlineMap.at(pb, g, e)  # noqa: E731
     out = run(make, xp.zeros_like(pb.b), eps, tol, max_iter, max(eps, bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p),
               SCALING, STAGE_TOL, STAGE_ITER)
     f, g = out.map.potentials(out.step)
     if not out.converged:
-        _fail(on_fail, out.error, tol, out.n_iter)
+        not_converged(on_fail, out.error, tol, out.n_iter)
     cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
-    moved = _first_order(live, pb, (Gx, Gy, f, g), xp)
-    dual = _dual(f, g, mass, eps, pb, xp)
+    moved = first_order(live, pb, (Gx, Gy, f, g), xp)
+    dual = cloud_dual(f, g, mass, eps, pb, xp)
     lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
     return TransportResult(
         value=cost + moved[0],
@@ -108,16 +108,14 @@ def sinkhorn_points(
     )
 
 
-def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
+def cloud_problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
     """Validated clouds and weights on constant copies, and the live ones."""
     p = check.check_p(p)
     x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
     n, m = x.shape[0], y.shape[0]
     a = check.weights(a, "a", n, xp, x.dtype, device(x))
     b = check.weights(b, "b", m, xp, x.dtype, device(x))
-    rho = None if unbalanced is None else check.positive_number(unbalanced, "unbalanced", allow_inf=True)
-    if rho == math.inf:
-        rho = None
+    rho = penalty(unbalanced)
     if rho is None:
         a, b = check.balanced(a, b, xp, normalize=False)
     if block_size is None:
@@ -132,7 +130,7 @@ def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
     return pb, (x, y, a, b)
 
 
-def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
+def first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
     """Zero-valued terms whose gradients are the envelope gradients: in the points
     (for both values) and in the weights (for the entropic value only). The points
     are compared with their own detached copies, not with the centred clouds of
@@ -143,10 +141,6 @@ def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array,
     return points, weights
 
 
-def _dual(f: Array, g: Array, mass: Array, eps: float, pb: o.CloudProblem, xp: Namespace) -> Array:
+def cloud_dual(f: Array, g: Array, mass: Array, eps: float, pb: o.CloudProblem, xp: Namespace) -> Array:
     """The dual objective at (f, g), as in :func:`.sinkhorn.entropic_dual`."""
-    excess = mass - xp.sum(pb.a) * xp.sum(pb.b)
-    if pb.rho is None:
-        return xp.sum(pb.a * f) + xp.sum(pb.b * g) - eps * excess
-    rho = pb.rho
-    return -rho * xp.sum(pb.a * xp.expm1(-f / rho)) - rho * xp.sum(pb.b * xp.expm1(-g / rho)) - eps * excess
+    return dual(f, g, pb.a, pb.b, mass - xp.sum(pb.a) * xp.sum(pb.b), eps, pb.rho, xp)

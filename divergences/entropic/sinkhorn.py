@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import warnings
-
 from .. import _validate as check
-from .._backend import Array, Namespace, constant, namespace, safe_log
+from .._backend import Array, Namespace, constant, namespace
+from .._numerics import safe_log
 from .._results import TransportResult
 from ..transport._polytope import feasible_potentials, rounded_cost
 from . import _kernel as k
+from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, not_converged, penalty
 from ._solver import run
 
-ON_FAIL = ("warn", "raise")
-# Eps-scaling: each stage divides eps by 10 and is solved to marginal error 1e-3
-# (at most 100 iterations); measured 1.5x to 2x faster than halving eps per stage.
-SCALING, STAGE_TOL, STAGE_ITER = 0.1, 1e-3, 100
+__all__ = ["sinkhorn"]
 
 
 def sinkhorn(
@@ -98,15 +95,15 @@ def sinkhorn(
     eps = check.positive_number(eps, "eps")
     tol = check.positive_number(tol, "tol")
     max_iter = check.positive_int_or_zero(max_iter, "max_iter")
-    on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
+    on_fail = check.on_fail(on_fail)
     g0, eps_start = _start(pb, init, eps, xp)
     make = lambda g, e: k.DenseMap.at(pb, g, e)  # noqa: E731
     out = run(make, g0, eps, tol, max_iter, eps_start, SCALING, STAGE_TOL, STAGE_ITER)
     f, g = out.map.potentials(out.step)
-    P = k.plan(out.map.kn, out.step, xp)
+    P = k.plan(out.map.kn, out.step, xp)  # type: ignore[attr-defined]  # run() gave back the DenseMap
     if not out.converged:
-        _fail(on_fail, out.error, tol, out.n_iter)
-    bracket = _bracket(f, P, pb) if pb.rho is None else (None, None)
+        not_converged(on_fail, out.error, tol, out.n_iter)
+    bounds = bracket(f, P, pb) if pb.rho is None else (None, None)
     return TransportResult(
         value=xp.sum(P * live[0]),
         plan=P,
@@ -118,12 +115,12 @@ def sinkhorn(
         entropic_value=entropic_dual(f, g, *live, eps, pb.rho, xp),
         marginal_error=out.error,
         n_iter=out.n_iter,
-        lower=bracket[0],
-        upper=bracket[1],
+        lower=bounds[0],
+        upper=bounds[1],
     )
 
 
-def _bracket(f: Array, P: Array, pb: k.Problem) -> tuple[Array, Array]:
+def bracket(f: Array, P: Array, pb: k.Problem) -> tuple[Array, Array]:
     """Certified lower and upper bounds on the exact OT from the run's own f and plan."""
     xp = pb.xp
     f_ok, g_ok = feasible_potentials(f, None, pb.M, pb.a, pb.b, xp)
@@ -144,19 +141,14 @@ def entropic_dual(f: Array, g: Array, M: Array, a: Array, b: Array, eps: float,
     # large (potentials of zero-weight points), and inf * 0 would give NaN.
     log_ab = safe_log(a, xp)[:, None] + safe_log(b, xp)[None, :]
     P = xp.exp(log_ab + (f[:, None] + g[None, :] - M) / eps)
-    mass = xp.sum(P) - xp.sum(a) * xp.sum(b)
-    if rho is None:
-        return xp.sum(a * f) + xp.sum(b * g) - eps * mass
-    return (-rho * xp.sum(a * xp.expm1(-f / rho)) - rho * xp.sum(b * xp.expm1(-g / rho))
-            - eps * mass)
+    return dual(f, g, a, b, xp.sum(P) - xp.sum(a) * xp.sum(b), eps, rho, xp)
 
 
 def _problem(M, a, b, unbalanced, xp: Namespace) -> tuple[k.Problem, tuple[Array, Array, Array]]:
     """The validated problem on constant copies, and the live (M, a, b) for gradients."""
     M, a, b = check.cost_and_weights(M, a, b, xp)
-    rho = None if unbalanced is None else check.positive_number(unbalanced, "unbalanced", allow_inf=True)
-    if rho is None or rho == float("inf"):
-        rho = None
+    rho = penalty(unbalanced)
+    if rho is None:
         a, b = check.balanced(a, b, xp, normalize=False)
     pb = k.Problem(constant(M, xp), constant(a, xp), constant(b, xp), rho, xp)
     return pb, (M, a, b)
@@ -175,11 +167,3 @@ def _start(pb: k.Problem, init, eps: float, xp: Namespace) -> tuple[Array, float
             raise ValueError(f"{name} must have shape ({size},), got {tuple(t.shape)}")
         check.check_finite(t, name, xp)
     return constant(g, xp), eps
-
-
-def _fail(on_fail: str, error: float, tol: float, n_iter: int) -> None:
-    message = (f"sinkhorn stopped at marginal error {error:.3g} > tol = {tol:.3g} after "
-               f"{n_iter} iterations; raise max_iter or eps, or loosen tol")
-    if on_fail == "raise":
-        raise RuntimeError(message)
-    warnings.warn(message, RuntimeWarning, stacklevel=3)

@@ -9,51 +9,25 @@ solvers, POT, or a neural critic evaluated on the support.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
-
 import math
+import warnings
+from typing import Any
 
 from .. import _validate as check
 from .._backend import Array, Namespace, namespace
-from .._numerics import binary_scale, ldexp, pth_root, sum_error_bound, unit_roundoff
+from .._numerics import binary_scale, ldexp, root, sum_error_bound, unit_roundoff
+from .._results import Certificate
 from ..entropic import sinkhorn, sinkhorn_points
-from ._cost import bounding_diagonal, euclidean_cost
+from ._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
 from ._polytope import feasible_potentials, round_to_polytope
 from .sliced import max_sliced_wasserstein
+
+__all__ = ["BOUNDS_MAX_ITER", "Certificate", "certify", "wasserstein_bounds"]
 
 
 # Iteration cap of the Sinkhorn run inside wasserstein_bounds: its bounds are valid
 # at any iterate, and a capped run keeps the call's time bounded.
 BOUNDS_MAX_ITER = 1000
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A guaranteed bracket ``lower <= OT(a, b) <= upper`` on the exact cost.
-
-    Attributes
-    ----------
-    lower : array (0-D)
-        ``<a, f> + <b, g>`` for the feasible pair below, lowered by a bound on its
-        round-off (see :func:`certify`).
-    upper : array (0-D)
-        ``<M, plan>``, raised by a bound on its round-off.
-    plan : array (n, m)
-        A transport plan exactly in U(a, b) (to round-off): P >= 0, P 1 = a, P^T 1 = b.
-    f, g : arrays (n,), (m,)
-        Potentials feasible for the dual: ``f_i + g_j <= M_ij`` everywhere.
-    """
-
-    lower: Array
-    upper: Array
-    plan: Array
-    f: Array
-    g: Array
-
-    @property
-    def width(self) -> float:
-        return float(self.upper - self.lower)
 
 
 def certify(
@@ -313,21 +287,23 @@ def wasserstein_bounds(
         eps = _relative_eps(eps, e, p)
     if eps == 0.0:
         raise ValueError(f"p = {p:g} is too large: the default eps underflows; pass eps explicitly")
-    opts = dict(eps=eps, tol=1e-4, max_iter=BOUNDS_MAX_ITER)
+    opts: dict[str, Any] = dict(eps=eps, tol=1e-4, max_iter=BOUNDS_MAX_ITER)
     with warnings.catch_warnings():
         # The bracket holds whether or not the run converged: no warning is due.
         warnings.simplefilter("ignore", RuntimeWarning)
-        if xs.shape[0] * ys.shape[0] <= 2**24:
+        if xs.shape[0] * ys.shape[0] <= DENSE_ENTRIES:
             C = euclidean_cost(xs, ys, p, xp)
-            r = sinkhorn(C, a, b, **opts)
-            r = certify(C, a, b, f=r.f, plan=r.plan)
+            run = sinkhorn(C, a, b, **opts)
+            bracket = certify(C, a, b, f=run.f, plan=run.plan)
+            lower_pp, upper_pp = bracket.lower, bracket.upper
         else:
-            r = sinkhorn_points(xs, ys, a, b, p=p, **opts)
+            run = sinkhorn_points(xs, ys, a, b, p=p, **opts)
+            lower_pp, upper_pp = run.lower, run.upper
     sliced = max_sliced_wasserstein(xs, ys, a, b, p=p, n_projections=n_projections, seed=seed)
     # p-th roots round by at most u relative: step outward by 2u
     u = unit_roundoff(xp, xs.dtype)
-    lower = xp.maximum(sliced, pth_root(xp.maximum(r.lower, xp.zeros_like(r.lower)), p, xp)) * (1 - 2 * u)
-    upper = pth_root(r.upper, p, xp) * (1 + 2 * u)
+    lower = xp.maximum(sliced, root(xp.maximum(lower_pp, xp.zeros_like(lower_pp)), p, xp)) * (1 - 2 * u)
+    upper = root(upper_pp, p, xp) * (1 + 2 * u)
     return ldexp(lower, e), ldexp(upper, e)
 
 

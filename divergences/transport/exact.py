@@ -15,7 +15,6 @@ gradients flow (envelope theorem) and the device is kept.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Callable
 
 import numpy as np
@@ -23,8 +22,8 @@ import numpy as np
 from .. import _validate as v
 from .._backend import Array, constant, device, from_numpy, namespace, np_namespace, to_numpy
 from .._results import TransportResult
-from ._polytope import feasible_pair
 from .._numerics import overflow_message, sum_error_bound, unit_roundoff
+from ._polytope import feasible_pair
 
 METHODS = ("auto", "network_simplex", "assignment", "lp")
 
@@ -109,7 +108,7 @@ def solve(
     n, m = M.shape
     a, b = v.balanced(a, b, xp, normalize)
     method = v.choice(method, "method", METHODS)
-    on_fail = v.choice(on_fail, "on_fail", ("warn", "raise"))
+    on_fail = v.on_fail(on_fail)
     if method == "auto":
         method = "network_simplex"
 
@@ -130,9 +129,7 @@ def solve(
     if not converged:
         gap = gap if _in_polytope(plan, an, bn) else np.inf
         message = f"solve(method={method!r}) stopped before optimality; gap = {gap * cost_scale * mass:.3g}"
-        if on_fail == "raise":
-            raise RuntimeError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        v.report_failure(on_fail, message)
     caller_gap = _to_caller_units(gap, plan[rows, cols] * Mn[rows, cols], cost_scale, mass, xp, M.dtype)
     if cost_scale * mass > float(xp.finfo(M.dtype).max):
         _check_value_fits(plan, rows, cols, Mn, cost_scale, mass, xp, M.dtype)

@@ -18,14 +18,18 @@ import numpy as np
 
 from .. import _validate as check
 from .._backend import Array, Namespace, device, namespace, result_dtype
-from .._numerics import binary_scale, ldexp, pth_root, scaled_pth_root_of_sum
+from .._deprecate import renamed_keywords
+from .._numerics import binary_scale, ldexp, root, scaled_pth_root_of_sum
+
+__all__ = ["monotone_wp", "quantile_coupling", "wasserstein_1d"]
 
 
+@renamed_keywords(u_weights="a", v_weights="b")
 def wasserstein_1d(
     u: Array,
     v: Array,
-    u_weights: Array | None = None,
-    v_weights: Array | None = None,
+    a: Array | None = None,
+    b: Array | None = None,
     *,
     p: float = 1,
     normalize: bool = False,
@@ -44,8 +48,9 @@ def wasserstein_1d(
     u, v : arrays (..., n), (..., m)
         Sample values; the last axis holds the points, leading axes are a batch
         (broadcast against each other). n and m may differ.
-    u_weights, v_weights : arrays (..., n), (..., m), optional
-        Nonnegative weights of equal total mass (uniform when omitted).
+    a, b : arrays (..., n), (..., m), optional
+        Nonnegative weights of equal total mass (uniform when omitted). The former
+        names ``u_weights``, ``v_weights`` still work, with a DeprecationWarning.
     p : float
         Order, p >= 1.
     normalize : bool
@@ -69,18 +74,18 @@ def wasserstein_1d(
     >>> float(wasserstein_1d(np.array([0.0, 1.0]), np.array([2.0, 3.0, 4.0]), p=1))
     2.5
     """
-    xp = namespace(u, v, u_weights, v_weights)
-    u, v = _values(u, "u", xp), _values(v, "v", xp)
-    dtype = result_dtype(xp, u, v)
-    u, v = check.as_float(u, xp, dtype), check.as_float(v, xp, dtype)
+    xp = namespace(u, v, a, b)
+    ru, rv = check.as_array(u, "u", xp), check.as_array(v, "v", xp)
+    dtype = result_dtype(xp, ru, rv)
+    u, v = check.samples(ru, "u", xp, dtype, axis="the points"), check.samples(rv, "v", xp, dtype, axis="the points")
     p = check.check_p(p)
-    uw = _optional_weights(u_weights, "u_weights", u, xp)
-    vw = _optional_weights(v_weights, "v_weights", v, xp)
+    uw = _optional_weights(a, "a", u, xp)
+    vw = _optional_weights(b, "b", v, xp)
     if uw is not None or vw is not None or normalize:
-        uw = check.weights(uw, "u_weights", u.shape[-1], xp, dtype, device(u))
-        vw = check.weights(vw, "v_weights", v.shape[-1], xp, dtype, device(u))
+        uw = check.weights(uw, "a", u.shape[-1], xp, dtype, device(u))
+        vw = check.weights(vw, "b", v.shape[-1], xp, dtype, device(u))
         uw, vw = check.balanced(uw, vw, xp, normalize)
-    u, v, uw, vw = broadcast_batch(xp, u, v, uw, vw)
+    u, v, uw, vw = check.broadcast_batch(xp, u=u, v=v, a=uw, b=vw)
     with np.errstate(over="ignore", invalid="ignore"):  # overflowing differences: checked next
         value = monotone_wp(u, v, uw, vw, p, xp)
     if bool(xp.all(xp.isfinite(value))):
@@ -91,34 +96,10 @@ def wasserstein_1d(
     return check.scaled_back(value, e, "u, v", "W_p", p, xp)
 
 
-def _values(x: Any, name: str, xp: Namespace) -> Array:
-    x = check.as_array(x, name, xp)
-    if x.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the points), got a scalar")
-    check.check_nonempty(x, name)
-    check.check_finite(x, name, xp)
-    return x
-
-
 def _optional_weights(w: Any, name: str, x: Array, xp: Namespace) -> Array | None:
     if w is None:
         return None
     return check.weights(w, name, x.shape[-1], xp, x.dtype, device(x))
-
-
-def broadcast_batch(xp: Namespace, u, v, uw, vw):
-    """Broadcast the leading (batch) axes of all four arrays to one shape."""
-    arrays = [t for t in (u, v, uw, vw) if t is not None]
-    try:
-        batch = np.broadcast_shapes(*(tuple(t.shape[:-1]) for t in arrays))
-    except ValueError:
-        shapes = ", ".join(str(tuple(t.shape)) for t in arrays)
-        raise ValueError(f"the leading (batch) axes of u, v and their weights do not broadcast: {shapes}") from None
-
-    def expand(t):
-        return None if t is None else xp.broadcast_to(t, (*batch, t.shape[-1]))
-
-    return expand(u), expand(v), expand(uw), expand(vw)
 
 
 def monotone_wp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float, xp: Namespace) -> Array:
@@ -137,7 +118,7 @@ def monotone_wp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float
     if uw is None:
         return unit
     # The coupling's levels have unit mass; W_p of measures of mass t is t^(1/p) W_p.
-    return unit * pth_root(xp.sum(uw, axis=-1), p, xp)
+    return unit * root(xp.sum(uw, axis=-1), p, xp)
 
 
 def quantile_coupling(u: Array, v: Array, uw: Array | None, vw: Array | None, xp: Namespace):

@@ -11,7 +11,9 @@ import numpy as np
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, default_rng, from_numpy, namespace
 from .._numerics import binary_scale, ldexp, scaled_pth_root_of_sum
-from .one_d import broadcast_batch, monotone_wp, quantile_coupling
+from .one_d import monotone_wp, quantile_coupling
+
+__all__ = ["max_sliced_wasserstein", "sliced_wasserstein"]
 
 
 def sliced_wasserstein(
@@ -157,7 +159,7 @@ def _directions(x: Array, k: object, seed, xp: Namespace) -> Array:
 def _projected_wp(x, y, a, b, theta, p, xp) -> Array:
     """W_p of the projections on each column of theta, shape (K,)."""
     u, v = xp.matrix_transpose(x @ theta), xp.matrix_transpose(y @ theta)
-    u, v, a, b = broadcast_batch(xp, u, v, a, b)
+    u, v, a, b = check.broadcast_batch(xp, u=u, v=v, a=a, b=b)
     return monotone_wp(u, v, a, b, p, xp)
 
 

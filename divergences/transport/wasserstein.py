@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from .. import _validate as check
 from .._backend import Array, namespace
-from .._numerics import binary_scale, ldexp, pth_root
+from .._numerics import binary_scale, ldexp, root
 from ._cost import relative_euclidean_cost
 from .exact import solve
 from .one_d import monotone_wp
+
+__all__ = ["METHODS", "wasserstein"]
 
 METHODS = ("auto", "1d", "network_simplex", "assignment", "lp")
 
@@ -84,5 +86,5 @@ def wasserstein(
                 "(the optimal plan uses costs below the smallest float relative to the largest); "
                 "lower p or use wasserstein_1d / sliced_wasserstein"
             )
-        value = D * pth_root(result.value, p, xp)
+        value = D * root(result.value, p, xp)
     return check.scaled_back(value, e, "x, y", "W_p", p, xp)
