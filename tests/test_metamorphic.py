@@ -100,7 +100,13 @@ def test_solve_scales_with_cost_and_mass(xp, problem, s, t):
     r = solve(xp.asarray(s * M), xp.asarray(t * a), xp.asarray(t * b))
     assert float(r.value) == pytest.approx(s * t * float(base.value), rel=1e-9, abs=1e-12 * s * t)
     np.testing.assert_allclose(xp.to_numpy(r.plan), t * xp.to_numpy(base.plan), rtol=1e-9, atol=1e-12 * t)
-    assert r.gap == pytest.approx(s * t * base.gap, rel=1e-6)
+    if not np.any(M):  # every plan costs 0: the gap is a few subnormals of round-off
+        assert r.gap < 1e-290 * max(t, 1.0)
+    else:
+        # gap is a round-off bound: t a / sum(t a) rounds differently from a / sum(a),
+        # so the marginal defects in it scale with s t only to within a factor near 1
+        # (1.22 at t = 1e8)
+        assert r.gap == pytest.approx(s * t * base.gap, rel=0.5, abs=1e-300)
     assert r.converged
 
 

@@ -162,7 +162,8 @@ def _gap(plan, rows, cols, M, a, b, f, g) -> float:
     ``_numerics``); the c-transform's rounding, which can break f_i + g_j <= M_ij
     by u |g_j| (so the dual drops by at most u sum_j b_j |g_j|); and 2 (|P 1 - a|_1
     + |P^T 1 - b|_1) max |M| for marginals off by round-off (Altschuler, Weed and
-    Rigollet 2017, Lemma 7).
+    Rigollet 2017, Lemma 7); max |M| is 1 here unless M is 0, where every plan is
+    optimal and the defect costs nothing.
     """
     np_ = np_namespace()
     terms = plan[rows, cols] * M[rows, cols]
@@ -174,7 +175,7 @@ def _gap(plan, rows, cols, M, a, b, f, g) -> float:
         + sum_error_bound(b.size, float(np.abs(b) @ np.abs(g)), np_, np.float64)
         + 2 * u * float(b @ np.abs(g))
         + 2 * (np.abs(_marginal(rows, plan[rows, cols], a.size) - a).sum()
-               + np.abs(_marginal(cols, plan[rows, cols], b.size) - b).sum())
+               + np.abs(_marginal(cols, plan[rows, cols], b.size) - b).sum()) * float(np.abs(M).max())
     )
     return max(primal - dual, 0.0) + slack
 
