@@ -70,9 +70,10 @@ class Certificate:
     Attributes
     ----------
     lower : array (0-D)
-        ``<a, f> + <b, g>`` for the feasible pair below.
+        ``<a, f> + <b, g>`` for the feasible pair below, lowered by a bound on its
+        round-off (see :func:`certify`).
     upper : array (0-D)
-        ``<M, plan>``.
+        ``<M, plan>``, raised by a bound on its round-off.
     plan : array (n, m)
         A transport plan exactly in U(a, b) (to round-off): P >= 0, P 1 = a, P^T 1 = b.
     f, g : arrays (n,), (m,)

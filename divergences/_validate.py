@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import Array, Namespace, constant, device, is_array, namespace, result_dtype
+from ._numerics import ldexp, max_abs, overflow_message
 
 __all__ = [
     "ON_FAIL",
@@ -26,10 +27,12 @@ __all__ = [
     "check_nonempty",
     "check_p",
     "check_positive_int",
+    "check_precision",
     "check_psd",
     "choice",
     "cost_and_weights",
     "cost_matrix",
+    "equal_mass_histograms",
     "fraction",
     "is_symmetric",
     "like_array",
@@ -43,15 +46,22 @@ __all__ = [
     "probability_vectors",
     "real_number",
     "report_failure",
+    "representable",
     "same_bins",
     "same_dimension",
+    "same_mass",
     "samples",
+    "scaled_back",
     "subset_size",
     "symmetric",
     "symmetric_matrix",
     "symmetric_psd",
     "weights",
 ]
+
+# Half precisions carry 3 (float16) or 2 (bfloat16) decimal digits, fewer than any
+# documented tolerance of the library: they are rejected at entry, with one message.
+_HALF_PRECISIONS = ("float16", "bfloat16")
 
 
 def as_array(x: Any, name: str, xp: Namespace) -> Array:
@@ -75,7 +85,37 @@ def as_array(x: Any, name: str, xp: Namespace) -> Array:
         )
     if xp.isdtype(x.dtype, "complex floating") or xp.isdtype(x.dtype, "bool"):
         raise TypeError(f"{name} must have a real dtype, got {x.dtype}")
+    check_precision(x, name)
     return x
+
+
+def check_precision(x: Array, name: str) -> None:
+    """The dtype policy: float32 and float64 (and integers, computed in float64);
+    float16 and bfloat16 are rejected, by every public function, with this message."""
+    # 2-byte dtypes are few; the string test runs only for them
+    if getattr(x.dtype, "itemsize", 0) == 2 and str(x.dtype).rsplit(".", 1)[-1] in _HALF_PRECISIONS:
+        raise TypeError(
+            f"{name} has dtype {x.dtype}: half precision is not supported; "
+            "convert to float32 or float64 (e.g. x.astype('float32') or x.float())"
+        )
+
+
+def scaled_back(value: Array, e: int, name: str, quantity: str, p: float | None, xp: Namespace) -> Array:
+    """``value * 2^e`` for a result computed on inputs scaled by 2^-e; an error naming
+    the caller's arguments when it would overflow (checked first: no inf is formed)."""
+    value = representable(value, name, quantity, p, xp)
+    top = float(max_abs(value, xp))
+    if top > 0 and math.frexp(top)[1] + e > math.frexp(float(xp.finfo(value.dtype).max))[1]:
+        raise ValueError(overflow_message(name, quantity, value.dtype, p))
+    return ldexp(value, e)
+
+
+def representable(value: Array, name: str, quantity: str, p: float | None, xp: Namespace) -> Array:
+    """``value`` unchanged when finite; otherwise the result of finite input cannot be
+    represented in its dtype, and the error names the caller's arguments."""
+    if not bool(xp.all(xp.isfinite(value))):
+        raise ValueError(overflow_message(name, quantity, value.dtype, p))
+    return value
 
 
 def as_float(x: Array, xp: Namespace, dtype: Any) -> Array:
@@ -83,11 +123,9 @@ def as_float(x: Array, xp: Namespace, dtype: Any) -> Array:
 
 
 def check_finite(x: Array, name: str, xp: Namespace) -> None:
-    # A finite sum proves every entry finite in one cheap pass; an overflowing
-    # sum of finite entries falls through to the entrywise test.
-    if bool(xp.isfinite(xp.sum(x))):
-        return
-    if not bool(xp.all(xp.isfinite(x))):
+    # max and min propagate NaN and never overflow (a sum of finite entries can):
+    # two cheap reductions instead of an entrywise mask.
+    if not (bool(xp.isfinite(xp.max(x))) and bool(xp.isfinite(xp.min(x)))):
         raise ValueError(f"{name} contains NaN or infinite values")
 
 
@@ -143,22 +181,61 @@ def weights(w: Any, name: str, n: int, xp: Namespace, dtype: Any, dev: Any) -> A
     return w
 
 
-def balanced(a: Array, b: Array, xp: Namespace, normalize: bool) -> tuple[Array, Array]:
-    """``a`` and ``b`` of equal total mass: checked, or rescaled to 1 on request.
-
-    Masses agree when they differ by at most ``sqrt(eps)`` relative, eps the dtype's
-    machine epsilon (1.5e-8 in float64, 3.5e-4 in float32).
-    """
+def balanced(a: Array, b: Array, xp: Namespace, normalize: bool,
+             names: tuple[str, str] = ("a", "b")) -> tuple[Array, Array]:
+    """The mass rule for weights: ``a`` and ``b`` of equal total mass t (any t > 0;
+    values then scale with t), checked, or each rescaled to mass 1 on request."""
     sa, sb = xp.sum(a, axis=-1, keepdims=True), xp.sum(b, axis=-1, keepdims=True)
     if normalize:
         return a / sa, b / sb
-    rtol = math.sqrt(xp.finfo(a.dtype).eps)
+    same_mass(sa, sb, names, xp)
+    return a, b
+
+
+def same_mass(sa: Array, sb: Array, names: tuple[str, str], xp: Namespace) -> None:
+    """Masses agree when they differ by at most ``sqrt(eps)`` relative, eps the dtype's
+    machine epsilon (1.5e-8 in float64, 3.5e-4 in float32)."""
+    rtol = math.sqrt(xp.finfo(sa.dtype).eps)
     if bool(xp.any(xp.abs(sa - sb) > rtol * xp.maximum(sa, sb))):
         raise ValueError(
-            f"a and b have different total masses ({_first(sa)} and {_first(sb)}); "
-            "pass normalize=True to rescale both to probability vectors"
+            f"{names[0]} and {names[1]} have different total masses ({_first(sa)} and {_first(sb)}); "
+            "pass normalize=True to rescale both to unit mass"
         )
-    return a, b
+
+
+def equal_mass_histograms(p: Array, q: Array, names: tuple[str, str], xp: Namespace, dtype: Any,
+                          normalize: bool) -> tuple[Array, Array, Array]:
+    """The mass rule for histograms: ``(p / t, q / t, t)`` with t (shape ``(...,)``)
+    the common total mass of p and q along the last axis (1 with ``normalize``,
+    which rescales each to mass 1). Values homogeneous in the mass are t times
+    their value on the unit-mass pair."""
+    p, sp = _histogram(p, names[0], xp, dtype)
+    q, sq = _histogram(q, names[1], xp, dtype)
+    if normalize:
+        one = xp.ones_like(sp[..., 0])
+        return p / sp, q / sq, one
+    same_mass(sp, sq, names, xp)
+    # one divisor for both: t D(p/t || q/t) is then the same function as the raw
+    # sum q f(p/q), gradients included
+    return p / sp, q / sp, sp[..., 0]
+
+
+def _histogram(x: Array, name: str, xp: Namespace, dtype: Any) -> tuple[Array, Array]:
+    """Finite, nonnegative, at least one bin, positive total mass along the last
+    axis; returned with that mass (keepdims)."""
+    x = as_float(as_array(x, name, xp), xp, dtype)
+    if x.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis (the bins), got a scalar")
+    check_nonempty(x, name)
+    mass = xp.sum(x, axis=-1, keepdims=True)
+    if not bool(xp.all(xp.isfinite(mass))):
+        check_finite(x, name, xp)  # names NaN/inf entries; finite ones can still overflow
+        raise ValueError(f"{name} has a total mass that overflows the dtype {x.dtype}")
+    if bool(xp.min(x) < 0):
+        raise ValueError(f"{name} has negative entries: a histogram must be >= 0")
+    if bool(xp.any(mass <= 0)):
+        raise ValueError(f"{name} sums to 0: a histogram needs positive total mass")
+    return x, mass
 
 
 def _first(s: Array) -> float:
@@ -244,18 +321,7 @@ def probability_vectors(x: Any, name: str, xp: Namespace, dtype: Any, normalize:
     """Histograms along the last axis (leading axes are a batch): finite, nonnegative,
     with at least one bin, each of total mass 1 up to ``sqrt(eps)`` relative (eps the
     dtype's machine epsilon), or rescaled to mass 1 when ``normalize``."""
-    x = as_float(as_array(x, name, xp), xp, dtype)
-    if x.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the bins), got a scalar")
-    check_nonempty(x, name)
-    mass = xp.sum(x, axis=-1, keepdims=True)
-    if not bool(xp.all(xp.isfinite(mass))):
-        check_finite(x, name, xp)  # names NaN/inf entries; finite ones can still overflow
-        raise ValueError(f"{name} has a total mass that overflows the dtype {x.dtype}")
-    if bool(xp.min(x) < 0):
-        raise ValueError(f"{name} has negative entries: a histogram must be >= 0")
-    if bool(xp.any(mass <= 0)):
-        raise ValueError(f"{name} sums to 0: a histogram needs positive total mass")
+    x, mass = _histogram(x, name, xp, dtype)
     if normalize:
         return x / mass
     rtol = math.sqrt(xp.finfo(x.dtype).eps)

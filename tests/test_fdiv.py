@@ -484,7 +484,7 @@ BAD = [
     (lambda: f_divergence([1.5, -0.5], _Q), ValueError, "p has negative"),
     (lambda: f_divergence(_P, [np.nan, 1.0]), ValueError, "q contains NaN"),
     (lambda: f_divergence(_P, [np.inf, 1.0]), ValueError, "q contains NaN or infinite"),
-    (lambda: f_divergence([0.5, 0.6], _Q), ValueError, "p must sum to 1"),
+    (lambda: f_divergence([0.5, 0.6], _Q), ValueError, "p and q have different total masses"),
     (lambda: f_divergence(_P, [0.0, 0.0]), ValueError, "q sums to 0"),
     (lambda: f_divergence(_P, [0.0, 0.0], normalize=True), ValueError, "q sums to 0"),
     (lambda: f_divergence([], []), ValueError, "p is empty"),
@@ -527,3 +527,14 @@ def test_float32_masses_within_their_tolerance():
     p = np.array([0.1, 0.2, 0.7], dtype=np.float32) * np.float32(1 + 1e-5)  # within sqrt(eps32)
     out = f_divergence(p, np.full(3, 1 / 3, dtype=np.float32))
     assert out.dtype == np.float32 and np.isfinite(out)
+
+
+@pytest.mark.parametrize("kind, alpha", SPECS, ids=SPEC_IDS)
+@pytest.mark.parametrize("t", [1e-150, 3.0, 1e150])
+def test_equal_masses_scale_the_divergence(kind, alpha, t, xp, rng):
+    # D_f is a sum of perspectives q f(p/q): positively homogeneous of degree 1
+    p, q = rng.random(6) + 0.05, rng.random(6) + 0.05
+    p, q = p / p.sum(), q / q.sum()
+    unit = float(f_divergence(xp.asarray(p), xp.asarray(q), kind, **_kw(alpha)))
+    scaled = float(f_divergence(xp.asarray(t * p), xp.asarray(t * q), kind, **_kw(alpha)))
+    assert scaled == pytest.approx(t * unit, rel=1e-12, abs=1e-300)

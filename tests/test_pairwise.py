@@ -323,3 +323,12 @@ def _busy_worker(client, deadline):
                 return worker
         time.sleep(0.005)
     raise AssertionError("no worker ever ran a pairwise task")
+
+
+def test_histograms_without_their_cost_are_rejected():
+    H = [np.array([0.5, 0.5, 0.0]), np.array([0.2, 0.3, 0.5])]
+    with pytest.raises(ValueError, match="reads as histograms, but no M was given"):
+        pairwise(H, progress=False)
+    # the same numbers as points on the line, said explicitly
+    D = pairwise([(h, None) for h in H], progress=False)
+    assert D[0, 1] == pytest.approx(float(wasserstein(H[0], H[1])))

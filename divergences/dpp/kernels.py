@@ -4,10 +4,13 @@ Taskar 2012, arXiv 1207.6083)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _validate as v
-from .._backend import Array, Namespace, device, namespace, result_dtype, to_numpy
+from .._backend import Array, Namespace, constant, device, namespace, result_dtype, to_numpy
+from .._numerics import binary_scale, ldexp
 
 __all__ = ["cosine_kernel", "quality_diversity", "rbf_kernel"]
 
@@ -17,7 +20,7 @@ def _diagonal_mask(n: int, xp: Namespace, like: Array) -> Array:
     return i[:, None] == i[None, :]
 
 
-def rbf_kernel(x: Array, *, bandwidth: float) -> Array:
+def rbf_kernel(x: Array, *, bandwidth: float | None = None) -> Array:
     r"""Gaussian (RBF) similarity kernel of a point cloud.
 
     .. math::
@@ -30,8 +33,11 @@ def rbf_kernel(x: Array, *, bandwidth: float) -> Array:
     ----------
     x : array (n, d) or (n,)
         Finite points (a 1-D array is n points on the line).
-    bandwidth : float
-        The length scale h > 0.
+    bandwidth : float, optional
+        The length scale h > 0, in the units of x. Default: the median heuristic,
+        h = the median of the pairwise distances ``|x_i - x_j|``, i < j (Gretton et al.,
+        JMLR 13, 2012, Sec. 8), held constant for gradients; the largest distance
+        when that median is 0, and 1 when every point is equal.
 
     Returns
     -------
@@ -41,6 +47,11 @@ def rbf_kernel(x: Array, *, bandwidth: float) -> Array:
 
     Notes
     -----
+    Scale invariant: ``rbf_kernel(s x, bandwidth=s h) == rbf_kernel(x, bandwidth=h)``
+    for every s > 0 representable with s x. The points are scaled by an exact power
+    of two into (-1, 1) and h with them; the exponent is formed as
+    ``(d2 / h) / h / 2``, which neither overflows nor underflows into 0/0 (an
+    exponent beyond the range of the dtype gives its limit, 0 or 1).
     O(n^2 d) time, O(n^2) memory. Squared distances come from the Gram matrix of
     the centred points, clipped at 0; their absolute error is about
     ``eps * max|x - mean|^2``, negligible against ``h^2`` unless the cloud is
@@ -55,15 +66,48 @@ def rbf_kernel(x: Array, *, bandwidth: float) -> Array:
     """
     xp = namespace(x)
     x = v.points(x, "x", xp)
-    h = v.positive_number(bandwidth, "bandwidth")
+    h = None if bandwidth is None else v.positive_number(bandwidth, "bandwidth")
     x = v.as_float(x[:, None] if x.ndim == 1 else x, xp, result_dtype(xp, x))
+    e = binary_scale(x, xp=xp)
+    d2 = _squared_distances(ldexp(x, -e), xp)
+    r = _median_distance(d2, xp) if h is None else _ratio(h, e)
+    info = xp.finfo(d2.dtype)
+    if r < 1e-3 * math.sqrt(float(info.smallest_normal) * float(info.eps)):
+        # every positive d2 (>= the smallest subnormal) over 2 r^2 is beyond exp's range
+        return xp.where(d2 > 0, xp.zeros_like(d2), xp.ones_like(d2))
+    # d2 / r is finite here; capping it at 2000 r keeps (d2 / r) / r <= 2000, where
+    # exp(-1000) is already 0 in every dtype
+    return xp.exp(-xp.minimum(d2 / r, xp.asarray(2000 * r, dtype=d2.dtype, device=device(d2))) / r / 2)
+
+
+def _ratio(h: float, e: int) -> float:
+    """h / 2^e; inf when it overflows (the kernel is then 1 to the dtype's precision)."""
+    try:
+        return math.ldexp(h, -e)
+    except OverflowError:
+        return math.inf
+
+
+def _median_distance(d2: Array, xp: Namespace) -> float:
+    """The median heuristic on squared distances: median over i < j of the distance."""
+    sq = to_numpy(d2)
+    n = sq.shape[0]
+    if n < 2:
+        return 1.0
+    dist = np.sqrt(sq[np.triu_indices(n, 1)])
+    median = float(np.median(dist))
+    return median if median > 0 else (float(dist.max()) or 1.0)
+
+
+def _squared_distances(x: Array, xp: Namespace) -> Array:
+    """|x_i - x_j|^2 from the Gram matrix of the centred points, exactly symmetric,
+    clipped at 0, zero diagonal."""
     xc = x - xp.mean(x, axis=0, keepdims=True)
     G = xc @ xp.matrix_transpose(xc)
     G = (G + xp.matrix_transpose(G)) / 2
     sq = xp.linalg.diagonal(G)
     d2 = xp.clip(sq[:, None] + sq[None, :] - 2 * G, 0.0, None)
-    d2 = xp.where(_diagonal_mask(x.shape[0], xp, x), xp.zeros_like(d2), d2)
-    return xp.exp(-d2 / (2 * h * h))
+    return xp.where(_diagonal_mask(x.shape[0], xp, x), xp.zeros_like(d2), d2)
 
 
 def cosine_kernel(x: Array) -> Array:
@@ -93,7 +137,9 @@ def cosine_kernel(x: Array) -> Array:
 
     Notes
     -----
-    O(n^2 d). Differentiable in ``x`` (PyTorch).
+    Scale invariant, row by row: each row is divided by its largest entry before
+    the norms, so rows of size 1e-170 or 1e155 give the same kernel as rows of
+    size 1. O(n^2 d). Differentiable in ``x`` (PyTorch).
 
     Examples
     --------
@@ -106,11 +152,14 @@ def cosine_kernel(x: Array) -> Array:
     xp = namespace(x)
     x = v.points(x, "x", xp)
     x = v.as_float(x[:, None] if x.ndim == 1 else x, xp, result_dtype(xp, x))
-    norms = xp.linalg.vector_norm(x, axis=1, keepdims=True)
-    zero = np.flatnonzero(to_numpy(norms[:, 0]) == 0)
+    # Each row scaled by its largest entry first (the cosine is invariant under it),
+    # so the norms neither underflow (1e-170) nor overflow (1e155).
+    top = xp.max(xp.abs(x), axis=1, keepdims=True)
+    zero = np.flatnonzero(to_numpy(top[:, 0]) == 0)
     if zero.size:
         raise ValueError(f"x has a zero row (row {int(zero[0])}): the cosine similarity is undefined there")
-    xn = x / norms
+    x = x / constant(top, xp)
+    xn = x / xp.linalg.vector_norm(x, axis=1, keepdims=True)
     L = xn @ xp.matrix_transpose(xn)
     L = (L + xp.matrix_transpose(L)) / 2
     return xp.where(_diagonal_mask(x.shape[0], xp, x), xp.ones_like(L), L)

@@ -44,16 +44,17 @@ def f_divergence(
     Parameters
     ----------
     p, q : arrays (..., n)
-        Histograms on the same n bins: nonnegative, finite, each of total mass 1 along
-        the last axis (up to ``sqrt(eps)`` relative). Leading axes are a batch and
-        broadcast against each other.
+        Histograms on the same n bins: nonnegative, finite, of equal total mass t
+        along the last axis (up to ``sqrt(eps)`` relative); the value is
+        :math:`t D_f(p/t \| q/t)` (the perspective is homogeneous), so t = 1 gives the
+        usual divergence. Leading axes are a batch and broadcast against each other.
     kind : str or FDivergence
         One of the kinds above (default ``"kl"``), or an entry of ``FDIVERGENCES`` /
         ``alpha_divergence(alpha)``.
     alpha : float, optional
         The parameter of ``kind="alpha"`` (required there, rejected otherwise).
     normalize : bool
-        Rescale ``p`` and ``q`` to unit mass instead of rejecting other masses.
+        Rescale ``p`` and ``q`` to unit mass instead of rejecting unequal masses.
 
     Returns
     -------
@@ -64,7 +65,7 @@ def f_divergence(
     ------
     ValueError
         Unknown ``kind``; ``alpha`` missing, 0 or 1; negative, NaN or infinite
-        entries; masses other than 1; different numbers of bins or batch shapes
+        entries; unequal masses; different numbers of bins or batch shapes
         that do not broadcast. The message names the argument.
 
     Notes
@@ -102,10 +103,13 @@ def f_divergence(
     xp = namespace(p, q)
     raw_p, raw_q = check.as_array(p, "p", xp), check.as_array(q, "q", xp)
     dtype = result_dtype(xp, raw_p, raw_q)
-    p = check.probability_vectors(raw_p, "p", xp, dtype, normalize)
-    q = check.probability_vectors(raw_q, "q", xp, dtype, normalize)
+    if raw_p.ndim and raw_q.ndim:
+        check.same_bins(raw_p, raw_q, "p", "q", xp)  # shapes first: the masses are compared next
+    # The mass rule: D_f is positively homogeneous, D_f(t p || t q) = t D_f(p || q)
+    # (a perspective), so equal masses t are divided out and multiplied back.
+    p, q, mass = check.equal_mass_histograms(raw_p, raw_q, ("p", "q"), xp, dtype, normalize)
     p, q = check.same_bins(p, q, "p", "q", xp)
-    return _blockwise_sum(spec._term, p, q, xp)  # type: ignore[arg-type]
+    return mass * _blockwise_sum(spec._term, p, q, xp)  # type: ignore[arg-type]
 
 
 _BLOCK = 2**16  # elements per block on the host: temporaries stay in cache

@@ -55,6 +55,11 @@ def pairwise(
         arrays of bin weights, all on one support (X's may differ from Y's for
         ``"wasserstein"``, the cost being (n, m)).
     metric : str
+        Units, one rule: ``"wasserstein"`` returns the optimal transport cost of the
+        ground cost in use, to the power 1/p: W_p on point clouds (ground cost
+        ``|x - y|^p``), and on histograms the cost :math:`\min_P \langle M, P\rangle`
+        of the given M (p = 1; pass M = D^p for W_p^p). Histograms given without M
+        (bare 1-D nonnegative arrays of mass 1) raise ``ValueError``.
         On point clouds: ``"wasserstein"`` (:func:`divergences.wasserstein`, W_p),
         ``"sinkhorn_divergence"`` (:func:`divergences.sinkhorn_divergence`),
         ``"sliced_wasserstein"`` (:func:`divergences.sliced_wasserstein`).

@@ -31,6 +31,12 @@ def read_inputs(X: Any, Y: Any, M: Any, kind: str, metric: str, normalize: bool)
     dtype = result_dtype(xp, *arrays, *([] if cost is None else [cost]))
     if kind == HISTOGRAMS:
         return _histogram_inputs(raw_x, raw_y, cost, metric, normalize, xp, dtype), xp
+    if metric == "wasserstein" and not _has_pairs(X, Y) and _look_like_histograms(raw_x + raw_y, xp):
+        raise ValueError(
+            "X: every measure is a bare 1-D array of nonnegative entries summing to 1, which reads "
+            "as histograms, but no M was given: pass M, the cost between bins; for points on the "
+            "line pass (points, None) pairs or (n, 1) arrays"
+        )
     xs = _clouds(raw_x, xp, dtype)
     ys = _clouds(raw_y, xp, dtype) if raw_y else xs
     labelled = list(zip(raw_x + raw_y, xs + ys if raw_y else xs))
@@ -38,6 +44,26 @@ def read_inputs(X: Any, Y: Any, M: Any, kind: str, metric: str, normalize: bool)
     if not normalize:
         _same_mass([(label, _cloud_mass(x, xp)) for (label, _, _), x in labelled], xp, dtype, metric)
     return Inputs(xs, ys, None), xp
+
+
+def _has_pairs(*seqs: Any) -> bool:
+    """Some measure was passed as a (points, weights) pair: the caller said "points"."""
+    return any(isinstance(item, tuple) for seq in seqs if isinstance(seq, Sequence) for item in seq)
+
+
+def _look_like_histograms(raw: list[Raw], xp: Namespace) -> bool:
+    """Bare 1-D nonnegative arrays of mass 1, all of one length (more than one bin):
+    histograms passed without their cost, not samples on the line."""
+    if any(w is not None or p.ndim != 1 for _, p, w in raw):
+        return False
+    n = raw[0][1].shape[0]
+    if n < 2 or any(p.shape[0] != n for _, p, _ in raw):
+        return False
+    for _, p, _ in raw:
+        q = xp.astype(p, xp.float64) if not xp.isdtype(p.dtype, "real floating") else p
+        if bool(xp.any(q < 0)) or abs(float(xp.sum(q)) - 1) > 1e-6:
+            return False
+    return True
 
 
 def _entries(X: Any, name: str, kind: str) -> list[Raw]:

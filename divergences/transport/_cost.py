@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .._backend import Array, Namespace
+from .._backend import Array, Namespace, constant
 
-__all__ = ["DENSE_ENTRIES", "bounding_diagonal", "euclidean_cost"]
+__all__ = ["DENSE_ENTRIES", "bounding_diagonal", "euclidean_cost", "relative_euclidean_cost"]
 
 # The dense solvers build the cost while it has at most this many entries (128 MB in
 # float64); the blockwise ones stream it beyond.
@@ -26,6 +26,23 @@ def euclidean_cost(x: Array, y: Array, p: float, xp: Namespace) -> Array:
         diff = x[start : min(start + step, n), None, :] - y[None, :, :]
         blocks.append(_power_of_norm(xp.sum(diff * diff, axis=-1), p, xp))
     return blocks[0] if len(blocks) == 1 else xp.concat(blocks, axis=0)
+
+
+def relative_euclidean_cost(x: Array, y: Array, p: float, xp: Namespace) -> tuple[Array, Array, Array | None]:
+    """``(C, D, lost)`` with |x_i - y_j|^p = D^p C_ij, D = max_ij |x_i - y_j| (held
+    constant): C lies in [0, 1] for every p, so no power overflows (p = 1000).
+    ``lost`` marks the pairs at positive distance whose C underflowed to 0 (None when
+    there are none): a plan resting on them has a value the dtype cannot represent
+    relative to D^p. Coordinates must be of moderate size (squares finite)."""
+    sq = euclidean_cost(x, y, 2, xp)
+    top = constant(xp.max(sq), xp)
+    if float(top) == 0.0:
+        return sq, xp.sqrt(top), None
+    C = _power_of_norm(sq / top, p, xp)
+    if bool(xp.min(C) > 0):  # no zero cost at all: nothing underflowed
+        return C, xp.sqrt(top), None
+    lost = (C == 0) & (sq > 0)
+    return C, xp.sqrt(top), (lost if bool(xp.any(lost)) else None)
 
 
 def _power_of_norm(sq: Array, p: float, xp: Namespace) -> Array:

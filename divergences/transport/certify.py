@@ -9,17 +9,18 @@ solvers, POT, or a neural critic evaluated on the support.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
 from .. import _validate as check
 from .._backend import Array, Namespace, namespace
-from .._numerics import root
+from .._numerics import binary_scale, ldexp, root, sum_error_bound, unit_roundoff
 from .._results import Certificate
-from ._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
 from ..entropic import sinkhorn, sinkhorn_points
-from .sliced import max_sliced_wasserstein
+from ._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
 from ._polytope import feasible_potentials, round_to_polytope
+from .sliced import max_sliced_wasserstein
 
 __all__ = ["BOUNDS_MAX_ITER", "Certificate", "certify", "wasserstein_bounds"]
 
@@ -38,6 +39,7 @@ def certify(
     g: Array | None = None,
     plan: Array | None = None,
     eps: float | None = None,
+    normalize: bool = False,
 ) -> Certificate:
     r"""Bracket the exact optimal transport cost from approximate potentials or plans.
 
@@ -71,6 +73,8 @@ def certify(
         With potentials but no plan: the entropic scale of the induced plan
         ``a_i b_j exp((f_i + g_j - M_ij) / eps)``. Without it (and without a plan) the
         upper bound uses the independent coupling ``a b^T``.
+    normalize : bool
+        Rescale ``a`` and ``b`` to unit mass instead of rejecting unequal masses.
 
     Returns
     -------
@@ -79,6 +83,18 @@ def certify(
 
     Notes
     -----
+    The bracket holds in floating point, not only in exact arithmetic. The problem
+    is rescaled exactly (powers of two) to ``max |M|`` and mass in [1/2, 1); the given
+    potential is centred (with equal masses a constant moved from f to g leaves the
+    dual value unchanged, and a large offset would cost its digits in the sums);
+    then each bound is moved outward by an a-priori bound on its round-off in the
+    caller's dtype (u its unit round-off, :math:`\gamma_k = k u / (1 - k u)`):
+    :math:`\gamma_{n+m+1} \sum |a_i f_i| + |b_j g_j|` plus :math:`2 u \sum |a_i f_i|`
+    (the c-transform's rounding) below, :math:`\gamma_{nm+1} \sum |M_{ij} R_{ij}|` plus
+    twice the l1 marginal defect of R times ``max |M|`` above. Units: those of M times
+    the mass (bounds for masses t a, t b and cost s M are s t times those of
+    (M, a, b)). A positive upper bound never underflows to 0.
+
     Three to five passes over M: O(n m) time, O(n m) memory for the plan.
     Given the optimal potentials and plan of :func:`divergences.solve`,
     ``lower == upper`` to round-off.
@@ -96,7 +112,7 @@ def certify(
     xp = namespace(M, a, b, f, g, plan)
     M, a, b = check.cost_and_weights(M, a, b, xp)
     n, m = M.shape
-    a, b = check.balanced(a, b, xp, normalize=False)
+    a, b = check.balanced(a, b, xp, normalize)
     f = _vector(f, "f", n, M, xp)
     g = _vector(g, "g", m, M, xp)
     plan = _plan(plan, M, xp)
@@ -104,12 +120,56 @@ def certify(
         raise ValueError("nothing to certify: pass potentials f or g, or a plan")
     if eps is not None:
         eps = check.positive_number(eps, "eps")
+    # Exact rescaling by powers of two: max |M| and the mass land in [1/2, 1), so no
+    # product under- or overflows (tiny masses) and nothing is rounded.
+    ec, em = binary_scale(M, xp=xp), binary_scale(xp.sum(a), xp=xp)
+    M, a = ldexp(M, -ec), ldexp(a, -em)
+    b = ldexp(b, -em) * (xp.sum(a) / xp.sum(ldexp(b, -em)))  # the masses agree exactly
+    f, g = (None if h is None else ldexp(h, -ec) for h in (f, g))
+    plan = None if plan is None else ldexp(plan, -em)
+    eps = None if eps is None else math.ldexp(eps, -ec)
     f_ok, g_ok = feasible_potentials(f, g, M, a, b, xp)
     if plan is None:
         plan = _induced_plan(f, g, M, a, b, eps, xp)
     rounded = round_to_polytope(plan, a, b, xp)
-    lower = xp.sum(a * f_ok) + xp.sum(b * g_ok)
-    return Certificate(lower, xp.sum(M * rounded), rounded, f_ok, g_ok)
+    lower, upper = _widened_bounds(M, a, b, f_ok, g_ok, rounded, xp)
+    # Mapping back by 2^(ec + em) is exact unless it lands below the normal range;
+    # there each of its two products rounds by at most one subnormal step.
+    info = xp.finfo(M.dtype)
+    step = 2 * float(info.smallest_normal) * float(info.eps)
+    return Certificate(
+        ldexp(lower, ec + em) - step, ldexp(upper, ec + em) + step,
+        ldexp(rounded, em), ldexp(f_ok, ec), ldexp(g_ok, ec),
+    )
+
+
+def _widened_bounds(M, a, b, f, g, R, xp: Namespace) -> tuple[Array, Array]:
+    """The dual value of (f, g) and the cost of R, each moved outward by an a-priori
+    bound on its floating-point error, so that lower <= OT(a, b) <= upper holds for
+    the computed numbers (masses in [1/2, 1), max |M| in [1/2, 1)).
+
+    - sums: gamma_{k+1} sum_k |t_k| (Higham 2002, Eq. 4.4 and Lemma 3.1);
+    - feasibility: the c-transform computes f_i = min_j fl(M_ij - g_j), which can
+      exceed the exact minimum by u |f_i|; lowering f by that much restores
+      f_i + g_j <= M_ij and costs u sum_i a_i |f_i| (doubled for safety);
+    - marginals: R is in U(a, b) up to round-off; a plan whose marginals are off by
+      delta (in l1) costs at most 2 delta max |M| more than its rounding onto U(a, b)
+      (Altschuler, Weed and Rigollet 2017, Lemma 7).
+    """
+    dtype = M.dtype
+    u = unit_roundoff(xp, dtype)
+    n, m = M.shape
+    af, bg = a * f, b * g
+    lower = xp.sum(af) + xp.sum(bg)
+    abs_dual = float(xp.sum(xp.abs(af)) + xp.sum(xp.abs(bg)))
+    down = sum_error_bound(n + m, abs_dual, xp, dtype) + 2 * u * float(xp.sum(xp.abs(af)))
+    MR = M * R
+    upper = xp.sum(MR)
+    defect = float(xp.sum(xp.abs(xp.sum(R, axis=1) - a)) + xp.sum(xp.abs(xp.sum(R, axis=0) - b)))
+    # the defect is itself a computed sum of sums: bound its error by that of the mass
+    defect += 2 * sum_error_bound(n * m + n + m, 1.0, xp, dtype)
+    up = sum_error_bound(n * m, float(xp.sum(xp.abs(MR))), xp, dtype) + 2 * defect * float(xp.max(xp.abs(M)))
+    return lower - down * (1 + 4 * u), upper + up * (1 + 4 * u)
 
 
 def _induced_plan(f, g, M, a, b, eps, xp: Namespace) -> Array:
@@ -155,6 +215,7 @@ def wasserstein_bounds(
     eps: float | None = None,
     n_projections: int = 128,
     seed=None,
+    normalize: bool = False,
 ) -> tuple[Array, Array]:
     r"""A guaranteed bracket ``lower <= W_p(mu, nu) <= upper`` for large point clouds.
 
@@ -165,7 +226,10 @@ def wasserstein_bounds(
     - upper: the p-th root of the cost of the Sinkhorn plan rounded onto U(a, b)
       (a feasible plan costs at least the optimum).
 
-    Neither side assumes the solver converged: both hold for any potentials and
+    The clouds are rescaled exactly (by a power of two) to a bounding box of
+    diagonal in [1/2, 1], so the bracket is scale-equivariant and no cost overflows
+    at any p; the dense bracket comes from :func:`certify` (round-off included) and
+    the p-th roots are moved outward by 2u. Neither side assumes the solver converged: both hold for any potentials and
     plan; convergence only makes the bracket narrow. The inner run stops at
     marginal error 1e-4 or after 1000 iterations, whichever comes first.
 
@@ -183,6 +247,8 @@ def wasserstein_bounds(
         about linearly in eps.
     n_projections, seed
         Directions of the max-sliced lower bound.
+    normalize : bool
+        Rescale ``a`` and ``b`` to unit mass instead of rejecting unequal masses.
 
     Returns
     -------
@@ -206,18 +272,44 @@ def wasserstein_bounds(
     """
     xp = namespace(x, y, a, b)
     p = check.check_p(p)
-    xs, ys, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
+    xs, ys, a, b = check.point_measures(x, y, a, b, xp, normalize=normalize)
+    if eps is not None:
+        eps = check.positive_number(eps, "eps")
+    # Exact power-of-two scaling to a bounding box of diagonal in [1/2, 1]: every
+    # cost |x - y|^p lies in [0, 1] at every p and scale; W_p maps back by 2^e.
+    e = binary_scale(xs, ys, xp=xp)
+    e += math.frexp(bounding_diagonal(ldexp(xs, -e), ldexp(ys, -e), xp=xp))[1]
+    xs, ys = ldexp(xs, -e), ldexp(ys, -e)
     if eps is None:
         spread = bounding_diagonal(xs, ys, xp=xp)
-        eps = 1e-3 * spread**p if spread > 0 else 1.0  # one point: every cost is 0
+        eps = 1e-3 * spread**p if spread > 0 else 1e-3  # one point: every cost is 0
+    else:
+        eps = _relative_eps(eps, e, p)
+    if eps == 0.0:
+        raise ValueError(f"p = {p:g} is too large: the default eps underflows; pass eps explicitly")
     opts: dict[str, Any] = dict(eps=eps, tol=1e-4, max_iter=BOUNDS_MAX_ITER)
     with warnings.catch_warnings():
         # The bracket holds whether or not the run converged: no warning is due.
         warnings.simplefilter("ignore", RuntimeWarning)
         if xs.shape[0] * ys.shape[0] <= DENSE_ENTRIES:
-            r = sinkhorn(euclidean_cost(xs, ys, p, xp), a, b, **opts)
+            C = euclidean_cost(xs, ys, p, xp)
+            run = sinkhorn(C, a, b, **opts)
+            bracket = certify(C, a, b, f=run.f, plan=run.plan)
+            lower_pp, upper_pp = bracket.lower, bracket.upper
         else:
-            r = sinkhorn_points(xs, ys, a, b, p=p, **opts)
+            run = sinkhorn_points(xs, ys, a, b, p=p, **opts)
+            lower_pp, upper_pp = run.lower, run.upper
     sliced = max_sliced_wasserstein(xs, ys, a, b, p=p, n_projections=n_projections, seed=seed)
-    lower = xp.maximum(sliced, root(xp.maximum(r.lower, xp.zeros_like(r.lower)), p, xp))
-    return lower, root(r.upper, p, xp)
+    # p-th roots round by at most u relative: step outward by 2u
+    u = unit_roundoff(xp, xs.dtype)
+    lower = xp.maximum(sliced, root(xp.maximum(lower_pp, xp.zeros_like(lower_pp)), p, xp)) * (1 - 2 * u)
+    upper = root(upper_pp, p, xp) * (1 + 2 * u)
+    return ldexp(lower, e), ldexp(upper, e)
+
+
+def _relative_eps(eps: float, e: int, p: float) -> float:
+    """eps / 2^(e p): the caller's eps in the units of the rescaled costs."""
+    log2 = math.log2(eps) - e * p
+    if not -1000 < log2 < 1000:
+        raise ValueError(f"eps = {eps!r} is out of range relative to the costs |x - y|^p (about 2^{e * p:.0f})")
+    return 2.0**log2

@@ -14,6 +14,7 @@ gradients flow (envelope theorem) and the device is kept.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy as np
 from .. import _validate as v
 from .._backend import Array, constant, device, from_numpy, namespace, np_namespace, to_numpy
 from .._results import TransportResult
+from .._numerics import overflow_message, sum_error_bound, unit_roundoff
 from ._polytope import feasible_pair
 
 METHODS = ("auto", "network_simplex", "assignment", "lp")
@@ -70,14 +72,25 @@ def solve(
     -------
     TransportResult
         ``value`` = <M, P> (W_p^p when M is the p-th power of a distance), ``plan``,
-        feasible potentials ``f``, ``g``, ``gap`` = primal - dual value (>= 0),
-        ``method`` and ``converged``. The potentials are made feasible by a
-        c-transform, which never lowers the dual value, so ``gap`` is a certificate.
-        A solver stopped early may leave a plan outside the transport polytope
-        (POT's network simplex does); then ``gap`` is ``inf``.
+        feasible potentials ``f``, ``g``, ``gap``, ``method`` and ``converged``.
+        ``gap`` is a certificate that holds in floating point:
+        ``|value - OT(a, b)| <= gap``. It is primal - dual value (the potentials
+        are made feasible by a c-transform, which never lowers the dual value),
+        widened by an a-priori bound on the round-off of both sums,
+        :math:`\gamma_k \sum_k |t_k|` with :math:`\gamma_k = k u / (1 - k u)`
+        (Higham 2002, Lemma 3.1), u the unit round-off of float64 for the solve and
+        of the caller's dtype for ``value``. A solver stopped early may leave a plan
+        outside the transport polytope (POT's network simplex does); then ``gap``
+        is ``inf``.
 
     Notes
     -----
+    Units and scale: ``value`` is in the units of M times the mass; with masses
+    t a, t b and cost s M the result is exactly s t times that of (M, a, b), up to
+    round-off. The solvers work on ``M / max|M|`` and unit masses (their tolerances are
+    absolute, so this makes them relative) and the plan, potentials and gap are
+    mapped back. ``value`` must be representable: an overflowing <M, P> raises.
+
     The network simplex runs in roughly O(n^2 m) worst case and far less in practice;
     memory is O(n m). Gradients: d value/dM = P, d value/da = f, d value/db = g.
 
@@ -86,9 +99,10 @@ def solve(
     >>> import numpy as np
     >>> from divergences import solve
     >>> r = solve(np.array([[0.0, 1.0], [1.0, 0.0]]))
-    >>> float(r.value), r.gap
-    (0.0, 0.0)
+    >>> float(r.value), r.gap < 1e-15
+    (0.0, True)
     """
+    _reject_pot_order(M, a, b)
     xp = namespace(M, a, b)
     M, a, b = v.cost_and_weights(M, a, b, xp)
     n, m = M.shape
@@ -98,20 +112,87 @@ def solve(
     if method == "auto":
         method = "network_simplex"
 
+    # Scale equivariance: the solvers see max |M| = 1 and unit masses, so their
+    # absolute tolerances act relative to the caller's scales; potentials map back
+    # by the cost scale, the plan by the mass.
     Mn, an, bn = to_numpy(M), to_numpy(a), to_numpy(b)
-    bn = bn * (an.sum() / bn.sum())  # masses agree to tolerance; make them agree exactly
+    cost_scale = max(float(Mn.max()), -float(Mn.min())) or 1.0
+    mass = float(an.sum())
+    Mn, an, bn = Mn / cost_scale, an / mass, bn / bn.sum()
     if method == "assignment":
         _check_assignment(an, bn)
     limit = max(100_000, n * m) if max_iter is None else v.check_positive_int(max_iter, "max_iter")
     plan, f, _, converged = _SOLVERS[method](Mn, an, bn, limit)
     f, g = feasible_pair(f, Mn, an, np_namespace())
     rows, cols = np.divmod(np.flatnonzero(plan.ravel() > 0), m)  # 8x faster than np.nonzero
-    gap = float(np.sum(plan[rows, cols] * Mn[rows, cols]) - (an @ f + bn @ g))
+    gap = _gap(plan, rows, cols, Mn, an, bn, f, g)
     if not converged:
         gap = gap if _in_polytope(plan, an, bn) else np.inf
-        message = f"solve(method={method!r}) stopped before optimality; gap = {gap:.3g}"
+        message = f"solve(method={method!r}) stopped before optimality; gap = {gap * cost_scale * mass:.3g}"
         v.report_failure(on_fail, message)
-    return _result(M, a, b, plan, rows, cols, f, g, max(gap, 0.0), method, converged, xp)
+    caller_gap = _to_caller_units(gap, plan[rows, cols] * Mn[rows, cols], cost_scale, mass, xp, M.dtype)
+    if cost_scale * mass > float(xp.finfo(M.dtype).max):
+        _check_value_fits(plan, rows, cols, Mn, cost_scale, mass, xp, M.dtype)
+    return _result(M, a, b, plan * mass, rows, cols, f * cost_scale, g * cost_scale, caller_gap,
+                   method, converged, xp)
+
+
+def _check_value_fits(plan, rows, cols, Mn, cost_scale, mass, xp, dtype) -> None:
+    """<M, P> = cost_scale * mass * <M / cost_scale, P / mass>, checked in logarithms
+    before the caller's dtype is asked to hold it."""
+    unit = abs(float(np.sum(plan[rows, cols] * Mn[rows, cols])))
+    big = float(xp.finfo(dtype).max)
+    if unit > 0 and math.log(unit) + math.log(cost_scale) + math.log(mass) >= math.log(big):
+        raise ValueError(overflow_message("M, a, b", "<M, P>", dtype))
+
+
+def _reject_pot_order(M, a, b) -> None:
+    """POT's ``emd(a, b, M)`` order passed to ``solve(M, a, b)`` fails with a clear error."""
+    if np.ndim(M) == 1 and a is not None and np.ndim(b) == 2:
+        raise ValueError(
+            "solve takes (M, a, b), cost first; got a 1-D M and a 2-D b, "
+            "which looks like POT's (a, b, M) order"
+        )
+
+
+def _gap(plan, rows, cols, M, a, b, f, g) -> float:
+    """A bound on |<M, P> - OT(a, b)| that holds in floating point (unit-scale units).
+
+    primal - dual, plus: the a-priori round-off of both sums (gamma bounds, see
+    ``_numerics``); the c-transform's rounding, which can break f_i + g_j <= M_ij
+    by u |g_j| (so the dual drops by at most u sum_j b_j |g_j|); and 2 (|P 1 - a|_1
+    + |P^T 1 - b|_1) max |M| for marginals off by round-off (Altschuler, Weed and
+    Rigollet 2017, Lemma 7); max |M| is 1 here unless M is 0, where every plan is
+    optimal and the defect costs nothing.
+    """
+    np_ = np_namespace()
+    terms = plan[rows, cols] * M[rows, cols]
+    primal, dual = float(np.sum(terms)), float(a @ f + b @ g)
+    u = unit_roundoff(np_, np.float64)
+    slack = (
+        sum_error_bound(terms.size, float(np.sum(np.abs(terms))), np_, np.float64)
+        + sum_error_bound(a.size, float(np.abs(a) @ np.abs(f)), np_, np.float64)
+        + sum_error_bound(b.size, float(np.abs(b) @ np.abs(g)), np_, np.float64)
+        + 2 * u * float(b @ np.abs(g))
+        + 2 * (np.abs(_marginal(rows, plan[rows, cols], a.size) - a).sum()
+               + np.abs(_marginal(cols, plan[rows, cols], b.size) - b).sum()) * float(np.abs(M).max())
+    )
+    return max(primal - dual, 0.0) + slack
+
+
+def _marginal(index: np.ndarray, mass: np.ndarray, size: int) -> np.ndarray:
+    """Row or column sums of a plan from its support (O(nnz), not O(n m))."""
+    return np.bincount(index, weights=mass, minlength=size)
+
+
+def _to_caller_units(gap: float, terms: np.ndarray, cost_scale: float, mass: float, xp, dtype) -> float:
+    """The unit-scale gap in the caller's units, plus the round-off of recomputing the
+    value <M, P> in the caller's dtype; rounded up (never to 0 when positive)."""
+    if not np.isfinite(gap):
+        return gap
+    scaled = float(gap) * cost_scale * mass * (1 + 1e-15)  # Python floats: inf, no warning
+    scaled += sum_error_bound(terms.size + 1, float(np.sum(np.abs(terms))) * cost_scale * mass, xp, dtype)
+    return float(np.nextafter(scaled, np.inf)) if gap > 0 else scaled
 
 
 def _in_polytope(plan: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
@@ -134,7 +215,7 @@ def _result(M, a, b, plan, rows, cols, f, g, gap, method, converged, xp) -> Tran
         + xp.sum((b - constant(b, xp)) * g_x)
     )
     return TransportResult(
-        value=value,
+        value=v.representable(value, "M, a, b", "<M, P>", None, xp),
         plan=from_numpy(plan, M, xp),
         f=f_x,
         g=g_x,

@@ -14,13 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 import array_api_extra as xpx
+import numpy as np
 
 from .. import _validate as check
 from .._backend import Array, Namespace, device, namespace, result_dtype
 from .._deprecate import renamed_keywords
-from .._numerics import abs_pow, root
+from .._numerics import binary_scale, ldexp, root, scaled_pth_root_of_sum
 
-__all__ = ["quantile_coupling", "wasserstein_1d", "wasserstein_pp"]
+__all__ = ["monotone_wp", "quantile_coupling", "wasserstein_1d"]
 
 
 @renamed_keywords(u_weights="a", v_weights="b")
@@ -85,7 +86,14 @@ def wasserstein_1d(
         vw = check.weights(vw, "b", v.shape[-1], xp, dtype, device(u))
         uw, vw = check.balanced(uw, vw, xp, normalize)
     u, v, uw, vw = check.broadcast_batch(xp, u=u, v=v, a=uw, b=vw)
-    return root(wasserstein_pp(u, v, uw, vw, p, xp), p, xp)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing differences: checked next
+        value = monotone_wp(u, v, uw, vw, p, xp)
+    if bool(xp.all(xp.isfinite(value))):
+        return value
+    # Differences overflowed: values scaled by an exact power of two into (-1, 1)
+    e = binary_scale(u, v, xp=xp)
+    value = monotone_wp(ldexp(u, -e), ldexp(v, -e), uw, vw, p, xp)
+    return check.scaled_back(value, e, "u, v", "W_p", p, xp)
 
 
 def _optional_weights(w: Any, name: str, x: Array, xp: Namespace) -> Array | None:
@@ -94,14 +102,23 @@ def _optional_weights(w: Any, name: str, x: Array, xp: Namespace) -> Array | Non
     return check.weights(w, name, x.shape[-1], xp, x.dtype, device(x))
 
 
-def wasserstein_pp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float, xp: Namespace) -> Array:
-    """W_p^p along the last axis (validated, broadcast inputs; None = uniform)."""
+def monotone_wp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float, xp: Namespace) -> Array:
+    """W_p along the last axis (validated, broadcast inputs; None = uniform), from the
+    monotone coupling, in the overflow-free scaled form of ``scaled_pth_root_of_sum``.
+
+    Differences of finite values can overflow (1e308 - (-1e308)): that is an error
+    naming u and v, never an inf or a NaN passed on as a distance.
+    """
     if uw is None and vw is None and u.shape[-1] == v.shape[-1]:
         diff = xp.sort(u, axis=-1, stable=False) - xp.sort(v, axis=-1, stable=False)
-        return xp.mean(abs_pow(diff, p), axis=-1)
-    mass, iu, iv = quantile_coupling(u, v, uw, vw, xp)
+        return scaled_pth_root_of_sum(diff, None, p, xp)
+    levels, iu, iv = quantile_coupling(u, v, uw, vw, xp)
     diff = xp.take_along_axis(u, iu, axis=-1) - xp.take_along_axis(v, iv, axis=-1)
-    return xp.sum(mass * abs_pow(diff, p), axis=-1)
+    unit = scaled_pth_root_of_sum(diff, levels, p, xp)
+    if uw is None:
+        return unit
+    # The coupling's levels have unit mass; W_p of measures of mass t is t^(1/p) W_p.
+    return unit * root(xp.sum(uw, axis=-1), p, xp)
 
 
 def quantile_coupling(u: Array, v: Array, uw: Array | None, vw: Array | None, xp: Namespace):

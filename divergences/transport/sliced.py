@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, default_rng, from_numpy, namespace
-from .._numerics import root
-from .one_d import quantile_coupling, wasserstein_pp
+from .._numerics import binary_scale, ldexp, scaled_pth_root_of_sum
+from .one_d import monotone_wp, quantile_coupling
 
 __all__ = ["max_sliced_wasserstein", "sliced_wasserstein"]
 
@@ -69,7 +69,11 @@ def sliced_wasserstein(
     xp, x, y, a, b = _prepare(x, y, a, b, normalize)
     p = check.check_p(p)
     theta = _directions(x, n_projections, seed, xp)
-    return root(xp.mean(_projected_wpp(x, y, a, b, theta, p, xp)), p, xp)
+    e = binary_scale(x, y, xp=xp)  # exact: coordinates into (-1, 1), no overflow
+    x, y = ldexp(x, -e), ldexp(y, -e)
+    # (mean_k W_k^p)^(1/p) in the scaled form: no W_k^p is ever formed.
+    value = scaled_pth_root_of_sum(_projected_wp(x, y, a, b, theta, p, xp), None, p, xp)
+    return check.scaled_back(value, e, "x, y", "SW_p", p, xp)
 
 
 def max_sliced_wasserstein(
@@ -122,17 +126,20 @@ def max_sliced_wasserstein(
     p = check.check_p(p)
     n_iter = check.positive_int_or_zero(n_iter, "n_iter")
     theta = _directions(x, n_projections, seed, xp)
+    e = binary_scale(x, y, xp=xp)
+    x, y = ldexp(x, -e), ldexp(y, -e)
     xc, yc = constant(x, xp), constant(y, xp)
-    values = _projected_wpp(xc, yc, a, b, theta, p, xp)
+    values = _projected_wp(xc, yc, a, b, theta, p, xp)
     k = int(xp.argmax(values))
     best, best_value = theta[:, k : k + 1], float(values[k])
     current = best
     for _ in range(n_iter):
         current = _ascent_step(xc, yc, a, b, current, p, xp)
-        value = float(_projected_wpp(xc, yc, a, b, current, p, xp)[0])
+        value = float(_projected_wp(xc, yc, a, b, current, p, xp)[0])
         if value > best_value:
             best, best_value = current, value
-    return root(_projected_wpp(x, y, a, b, best, p, xp)[0], p, xp)
+    value = _projected_wp(x, y, a, b, best, p, xp)[0]
+    return check.scaled_back(value, e, "x, y", "max-sliced W_p", p, xp)
 
 
 def _prepare(x, y, a, b, normalize):
@@ -149,11 +156,11 @@ def _directions(x: Array, k: object, seed, xp: Namespace) -> Array:
     return from_numpy(g, x, xp)
 
 
-def _projected_wpp(x, y, a, b, theta, p, xp) -> Array:
-    """W_p^p of the projections on each column of theta, shape (K,)."""
+def _projected_wp(x, y, a, b, theta, p, xp) -> Array:
+    """W_p of the projections on each column of theta, shape (K,)."""
     u, v = xp.matrix_transpose(x @ theta), xp.matrix_transpose(y @ theta)
     u, v, a, b = check.broadcast_batch(xp, u=u, v=v, a=a, b=b)
-    return wasserstein_pp(u, v, a, b, p, xp)
+    return monotone_wp(u, v, a, b, p, xp)
 
 
 def _ascent_step(x, y, a, b, theta, p, xp) -> Array:
@@ -162,7 +169,11 @@ def _ascent_step(x, y, a, b, theta, p, xp) -> Array:
     mass, iu, iv = quantile_coupling(u, v, a, b, xp)
     delta = xp.take(x, iu, axis=0) - xp.take(y, iv, axis=0)
     s = delta @ theta[:, 0]
-    weight = mass * xp.sign(s) * (abs(s) ** (p - 1) if p != 1 else 1.0)
+    top = float(xp.max(xp.abs(s)))
+    if top == 0.0:
+        return theta
+    s = s / top  # the direction is scale-free; |s|^(p-1) <= 1 cannot overflow
+    weight = mass * xp.sign(s) * (xp.abs(s) ** (p - 1) if p != 1 else 1.0)
     grad = xp.sum(weight[:, None] * delta, axis=0)
     norm = float(xp.linalg.vector_norm(grad))
     if norm == 0.0:

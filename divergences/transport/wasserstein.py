@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from .. import _validate as check
 from .._backend import Array, namespace
-from .._numerics import root
-from ._cost import euclidean_cost
+from .._numerics import binary_scale, ldexp, root
+from ._cost import relative_euclidean_cost
 from .exact import solve
-from .one_d import wasserstein_pp
+from .one_d import monotone_wp
 
 __all__ = ["METHODS", "wasserstein"]
 
@@ -70,8 +70,21 @@ def wasserstein(
     one_dim = x.shape[1] == 1
     if method == "1d" and not one_dim:
         raise ValueError(f"method='1d' needs one-dimensional points, got d = {x.shape[1]}")
+    # Scale equivariance: coordinates scaled by an exact power of two into (-1, 1),
+    # costs divided by their largest entry D^p (so in [0, 1] at every p), then
+    # W_p(x, y) = 2^e D W_p(relative problem).
+    e = binary_scale(x, y, xp=xp)
+    x, y = ldexp(x, -e), ldexp(y, -e)
     if one_dim and method in ("auto", "1d"):
-        return root(wasserstein_pp(x[:, 0], y[:, 0], a, b, p, xp), p, xp)
-    M = euclidean_cost(x, y, p, xp)
-    result = solve(M, a, b, method="network_simplex" if method == "auto" else method)
-    return root(result.value, p, xp)
+        value = monotone_wp(x[:, 0], y[:, 0], a, b, p, xp)
+    else:
+        C, D, lost = relative_euclidean_cost(x, y, p, xp)
+        result = solve(C, a, b, method="network_simplex" if method == "auto" else method)
+        if lost is not None and bool(xp.any(lost & (result.plan > 0))):
+            raise ValueError(
+                f"x, y: |x - y|^p spans more than the range of {x.dtype} at p = {p:g} "
+                "(the optimal plan uses costs below the smallest float relative to the largest); "
+                "lower p or use wasserstein_1d / sliced_wasserstein"
+            )
+        value = D * root(result.value, p, xp)
+    return check.scaled_back(value, e, "x, y", "W_p", p, xp)
