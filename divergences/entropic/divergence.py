@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import _validate as check
-from .._array import Array, Namespace, constant, device, namespace
-from .._cost import bounding_diagonal, euclidean_cost
+from .._backend import Array, Namespace, constant, device, namespace
+from ..transport._cost import bounding_diagonal, euclidean_cost
 from . import _online as o
 from ._solver import run
 from ._symmetric import SymmetricMap, dense_softmin

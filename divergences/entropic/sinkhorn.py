@@ -5,9 +5,9 @@ from __future__ import annotations
 import warnings
 
 from .. import _validate as check
-from .._array import Array, Namespace, constant, namespace, safe_log
+from .._backend import Array, Namespace, constant, namespace, safe_log
 from .._results import TransportResult
-from ..certify import feasible_potentials, rounded_cost
+from ..transport._polytope import feasible_potentials, rounded_cost
 from . import _kernel as k
 from ._solver import run
 
