@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from divergences import solve, wasserstein, wasserstein_1d
-from divergences.one_d import quantile_coupling
+from divergences.transport.one_d import quantile_coupling
 from divergences.testing import measures, weights
 
 P_VALUES = st.sampled_from([1.0, 1.5, 2.0, 3.0])
