@@ -39,10 +39,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(AREAS), help="comma-separated areas: " + ", ".join(AREAS))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="output folder")
     parser.add_argument("--budget", type=float, default=None,
-                        help="wall budget of the whole grid, seconds (default: 7200, quick: 600)")
+                        help="wall budget of the whole grid, seconds (default: 7200, quick: 1800)")
     args = parser.parse_args(argv)
     if args.budget is None:
-        args.budget = 600.0 if args.quick else 7200.0
+        args.budget = 1800.0 if args.quick else 7200.0
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in args.only if name not in AREAS]
     if unknown:

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+    # a budget no smoke run reaches: every area must run
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--budget", "86400", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return out, proc.stdout
