@@ -158,6 +158,9 @@ def run(quick: bool = False) -> list[Row]:
                 Grid.skip(f"entropic {regime} n={n}")
                 continue
             rows.append(_row(n, regime, M, eps, quick))
+            r = rows[-1]
+            print(f"entropic {regime} n={n}: ours {r.ours_s:.3g} s, POT {r.peer_mode} "
+                  f"{'> ' if r.peer_bound else ''}{r.peer_s:.3g} s, {r.verdict}", flush=True)
     n_geomloss = 200 if quick else 2000
     if Grid.left() > 0:
         rows += _geomloss_rows(n_geomloss, quick)
