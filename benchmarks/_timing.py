@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from dataclasses import asdict, dataclass
@@ -10,7 +11,7 @@ from typing import Any, Callable
 
 @dataclass(frozen=True)
 class Row:
-    """One measurement: ours against one peer on one problem size."""
+    """One measurement: ours against one peer (its fastest mode) on one problem."""
 
     area: str
     n: int
@@ -20,13 +21,49 @@ class Row:
     value_diff: float  # |our value - peer value|
     note: str = ""  # further accuracy information (e.g. our duality gap)
     target: float | None = None  # the ratio ours/peer we aim to stay under
+    regime: str = ""  # the problem's parameters other than n (eps / cost scale, weights, ...)
+    ours_err: float = math.nan  # each side's accuracy, measured from its own output
+    peer_err: float = math.nan
+    peer_bound: bool = False  # peer_s is a lower bound: no peer mode reached the accuracy in its budget
+    floor: bool = False  # the "peer" is a floor (two sorts), not a library: no win or loss
+    peer_mode: str = ""  # the peer's fastest mode on this row (the others are in the note)
 
     @property
     def ratio(self) -> float:
         return self.ours_s / self.peer_s
 
+    @property
+    def verdict(self) -> str:
+        """"win" / "LOSS" against the peer's fastest mode at equal accuracy (ratio <= 1);
+        "win?" / "LOSS?" when the peer's time is only a lower bound (a loss there may
+        not be one); "-" against a floor or where no peer ran."""
+        if self.floor or not math.isfinite(self.ratio):
+            return "-"
+        mark = "win" if self.ratio <= 1.0 else "LOSS"
+        return mark + ("?" if self.peer_bound and mark == "LOSS" else "")
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ratio": self.ratio}
+        return {**asdict(self), "ratio": self.ratio, "verdict": self.verdict}
+
+
+class Grid:
+    """The whole run's wall budget: areas ask ``left()`` before each row and record
+    what they skip, so that the summary says which rows the budget cut."""
+
+    deadline = math.inf
+    skipped: list[str] = []
+
+    @classmethod
+    def start(cls, seconds: float) -> None:
+        cls.deadline, cls.skipped = time.perf_counter() + seconds, []
+
+    @classmethod
+    def left(cls) -> float:
+        return cls.deadline - time.perf_counter()
+
+    @classmethod
+    def skip(cls, what: str) -> None:
+        cls.skipped.append(what)
 
 
 def best_time(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> float:

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from divergences import solve, wasserstein, wasserstein_1d
+from divergences.transport.one_d import quantile_coupling
 from divergences.testing import measures, weights
 
 P_VALUES = st.sampled_from([1.0, 1.5, 2.0, 3.0])
@@ -89,6 +90,38 @@ def test_1d_fast_path_agrees_with_weighted_path(rng):
     w = np.full(50, 0.02)
     for p in (1, 2, 2.5):
         assert float(wasserstein_1d(u, v, p=p)) == pytest.approx(float(wasserstein_1d(u, v, w, w, p=p)), rel=1e-12)
+
+
+def _searchsorted_reference(u, v, a, b, p):
+    """W_p^p by two binary searches per batch row (np.searchsorted, side='left')."""
+    out = []
+    for uu, vv, aa, bb in zip(u, v, a, b):
+        ou, ov = np.argsort(uu), np.argsort(vv)
+        cu, cv = np.cumsum(aa[ou]), np.cumsum(bb[ov])
+        cu, cv = cu / cu[-1], cv / cv[-1]
+        levels = np.sort(np.concatenate([cu, cv]))
+        mass = np.diff(levels, prepend=0.0)
+        iu = ou[np.minimum(np.searchsorted(cu, levels), len(cu) - 1)]
+        iv = ov[np.minimum(np.searchsorted(cv, levels), len(cv) - 1)]
+        out.append(np.sum(mass * np.abs(uu[iu] - vv[iv]) ** p))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_merged_ranks_agree_with_binary_search(xp, rng, p):
+    """The one-merge ranks give the binary-search coupling's value to round-off,
+    batched (the sliced layout) and with tied levels (zero and equal weights)."""
+    u, v = rng.normal(size=(4, 30)), rng.normal(size=(4, 20))
+    a, b = rng.random((4, 30)), rng.random((4, 20))
+    a[:, :5], b[:, 3], a[1], b[1] = 0.0, 0.0, 1.0, 1.5  # zero weights; row 1 all levels tied
+    ref = _searchsorted_reference(u, v, a, b, p)
+    got = wasserstein_1d(xp.asarray(u), xp.asarray(v), xp.asarray(a), xp.asarray(b), p=p, normalize=True) ** p
+    np.testing.assert_allclose(xp.to_numpy(got), ref, rtol=1e-13, atol=1e-15)
+    mass, iu, iv = quantile_coupling(xp.asarray(u), xp.asarray(v), xp.asarray(a / a.sum(1, keepdims=True)),
+                                     xp.asarray(b / b.sum(1, keepdims=True)), xp)
+    mass, iu, iv = (xp.to_numpy(t) for t in (mass, iu, iv))
+    cost = np.abs(np.take_along_axis(u, iu.astype(int), 1) - np.take_along_axis(v, iv.astype(int), 1)) ** p
+    np.testing.assert_allclose(np.sum(mass * cost, axis=1), ref, rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("p", [1, 2, 3])

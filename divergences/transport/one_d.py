@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_extra as xpx
 import numpy as np
 
 from .. import _validate as check
@@ -112,9 +111,13 @@ def monotone_wp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float
     if uw is None and vw is None and u.shape[-1] == v.shape[-1]:
         diff = xp.sort(u, axis=-1, stable=False) - xp.sort(v, axis=-1, stable=False)
         return scaled_pth_root_of_sum(diff, None, p, xp)
-    levels, iu, iv = quantile_coupling(u, v, uw, vw, xp)
-    diff = xp.take_along_axis(u, iu, axis=-1) - xp.take_along_axis(v, iv, axis=-1)
-    unit = scaled_pth_root_of_sum(diff, levels, p, xp)
+    ou, cu = _sorted_levels(u, uw, xp)
+    ov, cv = _sorted_levels(v, vw, xp)
+    levels, ru, rv = _merged_ranks(cu, cv, xp)
+    # Sorted values read at monotone ranks: one scattered gather per input, not per level.
+    su, sv = xp.take_along_axis(u, ou, axis=-1), xp.take_along_axis(v, ov, axis=-1)
+    diff = _take_rank(su, ru, xp) - _take_rank(sv, rv, xp)
+    unit = scaled_pth_root_of_sum(diff, _steps(levels, xp), p, xp)
     if uw is None:
         return unit
     # The coupling's levels have unit mass; W_p of measures of mass t is t^(1/p) W_p.
@@ -126,14 +129,19 @@ def quantile_coupling(u: Array, v: Array, uw: Array | None, vw: Array | None, xp
     ``u[iu[k]]`` to ``v[iv[k]]`` (indices into the unsorted inputs, last axis).
 
     The levels are the merged cumulative weights; each interval between two
-    consecutive levels pairs the quantiles of u and v it lies under.
+    consecutive levels pairs the quantiles of u and v it lies under. Where
+    ``mass[k] == 0`` (tied levels) the pair is immaterial and may be either neighbour.
     """
     ou, cu = _sorted_levels(u, uw, xp)
     ov, cv = _sorted_levels(v, vw, xp)
-    levels = xp.sort(xp.concat([cu, cv], axis=-1), axis=-1)
+    levels, ru, rv = _merged_ranks(cu, cv, xp)
+    return _steps(levels, xp), _take_rank(ou, ru, xp), _take_rank(ov, rv, xp)
+
+
+def _steps(levels: Array, xp: Namespace) -> Array:
+    """The mass between consecutive levels (the first from 0)."""
     start = xp.zeros((*levels.shape[:-1], 1), dtype=levels.dtype, device=device(levels))
-    mass = levels - xp.concat([start, levels[..., :-1]], axis=-1)
-    return mass, _rank_at(ou, cu, levels, xp), _rank_at(ov, cv, levels, xp)
+    return levels - xp.concat([start, levels[..., :-1]], axis=-1)
 
 
 def _sorted_levels(x: Array, w: Array | None, xp: Namespace) -> tuple[Array, Array]:
@@ -142,15 +150,34 @@ def _sorted_levels(x: Array, w: Array | None, xp: Namespace) -> tuple[Array, Arr
     n = x.shape[-1]
     if w is None:
         levels = xp.arange(1, n + 1, dtype=x.dtype, device=device(x)) / n
-        zeros = xp.zeros(x.shape, dtype=x.dtype, device=device(x))
-        return order, zeros + levels  # materialised: searchsorted wants contiguous rows
+        return order, xp.broadcast_to(levels, x.shape)
     cum = xp.cumulative_sum(xp.take_along_axis(w, order, axis=-1), axis=-1)
     return order, cum / cum[..., -1:]
 
 
-def _rank_at(order: Array, cum: Array, levels: Array, xp: Namespace) -> Array:
-    """Index (into the unsorted array) of the quantile at each level: the first
-    sorted position whose cumulative weight reaches the level."""
-    pos = xpx.searchsorted(cum, levels, side="left", xp=xp)
-    pos = xp.clip(pos, 0, cum.shape[-1] - 1)  # the top level may exceed cum[-1] by round-off
-    return xp.take_along_axis(order, xp.astype(pos, order.dtype), axis=-1)
+def _merged_ranks(cu: Array, cv: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+    """The sorted union of two sorted level vectors and, at each merged level, the
+    number of levels of cu and of cv strictly below it (``searchsorted(.., 'left')``).
+
+    One stable argsort of the concatenation: NumPy's stable sort (Timsort) merges the
+    two sorted runs in O(n + m), where two binary searches cost O((n + m) log n) in
+    scattered memory. cv goes first so that, within a group of tied levels, the counts
+    at the group's first entry (the one that carries the group's mass) are strict;
+    later entries of a group carry zero mass.
+    """
+    m = cv.shape[-1]
+    both = xp.concat([cv, cu], axis=-1)
+    order = xp.argsort(both, axis=-1, stable=True)
+    levels = xp.take_along_axis(both, order, axis=-1)
+    from_u = xp.astype(order >= m, order.dtype)
+    below_u = xp.cumulative_sum(from_u, axis=-1) - from_u
+    below_v = xp.arange(order.shape[-1], dtype=order.dtype, device=device(order)) - below_u
+    return levels, below_u, below_v
+
+
+def _take_rank(sorted_: Array, rank: Array, xp: Namespace) -> Array:
+    """``sorted_`` (a sorting permutation or sorted values) at the quantile of each
+    level: the sorted position ``rank``, clipped (the top level may exceed the last
+    cumulative weight by round-off)."""
+    return xp.take_along_axis(sorted_, xp.clip(rank, 0, sorted_.shape[-1] - 1), axis=-1)
+
