@@ -32,21 +32,24 @@ class Outcome:
 
 
 def run(make: Callable[[Array, float], SinkhornMap], g: Array, eps: float, tol: float,
-        max_iter: int, eps_start: float, scaling: float, stage_tol: float, stage_iter: int) -> Outcome:
+        max_iter: int, eps_start: float, scaling: float, stage_tol: float, stage_iter: int,
+        blame: str = "M") -> Outcome:
     """Anneal eps geometrically from ``eps_start`` (factor ``scaling`` per stage,
     each stage solved loosely), then solve at ``eps`` to marginal error ``tol``.
-    ``make(g, eps)`` builds the problem at one eps from a potential g."""
+    ``make(g, eps)`` builds the problem at one eps from a potential g; a map that
+    is not finite at its start raises a ValueError naming ``blame``, the caller's
+    argument the cost came from."""
     n_iter, stage_eps = 0, eps_start
     while stage_eps > eps * (1 + 1e-9) and n_iter < max_iter:
-        out = solve_at(make(g, stage_eps), max(tol, stage_tol), min(stage_iter, max_iter - n_iter))
+        out = solve_at(make(g, stage_eps), max(tol, stage_tol), min(stage_iter, max_iter - n_iter), blame)
         n_iter += out.n_iter
         g = out.map.potentials(out.step)[1]
         stage_eps = max(eps, stage_eps * scaling)
-    out = solve_at(make(g, eps), tol, max_iter - n_iter)
+    out = solve_at(make(g, eps), tol, max_iter - n_iter, blame)
     return Outcome(out.map, out.step, n_iter + out.n_iter, out.error, out.converged)
 
 
-def solve_at(mp: SinkhornMap, tol: float, budget: int) -> Outcome:
+def solve_at(mp: SinkhornMap, tol: float, budget: int, blame: str = "M") -> Outcome:
     """Safeguarded Anderson iterations at one eps, keeping the best iterate.
 
     An extrapolated iterate whose marginal error exceeds ``REJECT`` times the
@@ -66,6 +69,9 @@ def solve_at(mp: SinkhornMap, tol: float, budget: int) -> Outcome:
             acc.reset()
             s = mp.step(_clip(prev.Tx, mp.bound))
             error = float(s.error)
+        if not math.isfinite(error) and best is None:
+            raise ValueError(f"{blame}: the Sinkhorn map is not finite at its start (eps = {mp.eps:.3g}); "
+                             "the cost overflows its dtype or eps is out of range")
         if not math.isfinite(error) or mp.out_of_range(s):
             mp, s = mp.absorb(s) if math.isfinite(error) else best.map.absorb(best.step)
             acc.reset()
