@@ -116,7 +116,7 @@ def balanced(a: Array, b: Array, xp: Namespace, normalize: bool) -> tuple[Array,
 
 
 def _first(s: Array) -> float:
-    return float(s.reshape(-1)[0]) if hasattr(s, "reshape") else float(s)
+    return float(namespace(s).reshape(s, (-1,))[0]) if is_array(s) else float(s)
 
 
 def cost_matrix(M: object, xp: Namespace) -> Array:

@@ -82,9 +82,12 @@ def sinkhorn_points(
     tol = check.positive_number(tol, "tol")
     max_iter = check.positive_int_or_zero(max_iter, "max_iter")
     on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
+    spread = bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p
+    if not math.isfinite(spread):
+        raise ValueError(f"x, y: |x - y|^p overflows {pb.x.dtype} at p = {pb.p:g}")
     make = lambda g, e: o.OnlineMap.at(pb, g, e)  # noqa: E731
-    out = run(make, xp.zeros_like(pb.b), eps, tol, max_iter, max(eps, bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p),
-              SCALING, STAGE_TOL, STAGE_ITER)
+    out = run(make, xp.zeros_like(pb.b), eps, tol, max_iter, max(eps, spread),
+              SCALING, STAGE_TOL, STAGE_ITER, blame="x, y")
     f, g = out.map.potentials(out.step)
     if not out.converged:
         _fail(on_fail, out.error, tol, out.n_iter)
