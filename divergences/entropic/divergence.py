@@ -57,12 +57,14 @@ def sinkhorn_divergence(
     x, y : arrays (n, d), (m, d) or (n,), (m,)
         The two point clouds.
     a, b : arrays, optional
-        Weights of equal total mass (uniform when omitted).
+        Weights of equal total mass t (uniform when omitted); S scales with t.
     eps, tol, max_iter, on_fail
         As in :func:`divergences.sinkhorn`; ``tol`` bounds the marginal error of
         each of the three solves.
     p : float
         Exponent of the Euclidean ground cost.
+    normalize : bool
+        Rescale a and b to probability vectors (required when their masses differ).
     method : {"auto", "dense", "online"}
         Dense cost matrices (fast kernel iterations) or blockwise streaming
         (:func:`divergences.sinkhorn_points`, memory O(n + m)); ``"auto"`` streams
@@ -77,7 +79,11 @@ def sinkhorn_divergence(
 
     Notes
     -----
-    Each term is solved to marginal error ``tol``, so S is exact to about
+    The points are centred on their bounding box and divided by its diagonal r
+    (eps by r^p), and each term is solved at unit mass, so S(s x + c, s y + c) at
+    eps s^p is s^p S(x, y) at eps; for eps above the cost's range the terms are
+    computed with compensated sums, so S tends to half the energy distance (p = 1)
+    as eps -> inf instead of cancelling to noise. Each term is solved to marginal error ``tol``, so S is exact to about
     ``tol`` times the cost's scale: values of that size (negative ones included)
     are round-off; identical inputs give exactly 0. The two self-transport terms use the symmetric update
     f <- (f + softmin(f)) / 2 (Feydy et al. 2019, Sec. 3.1), which converges in a

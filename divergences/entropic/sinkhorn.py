@@ -45,11 +45,15 @@ def sinkhorn(
     M : array (n, m)
         Finite cost matrix.
     a, b : arrays (n,), (m,), optional
-        Nonnegative weights (uniform when omitted), of equal mass when balanced.
+        Nonnegative weights (uniform when omitted), of equal total mass t when
+        balanced (see ``normalize``); zero weights are dropped from the iteration.
     eps : float
-        Regularisation strength, > 0, in the units of M.
+        Regularisation strength, > 0, in the units of M (POT's ``reg``). At least
+        the dtype's machine epsilon times the range of M (below, OT_eps is the exact
+        OT to round-off: use :func:`divergences.solve`); any larger value is solved
+        accurately, up to the float range.
     tol : float
-        Target marginal error (see ``marginal_error`` below).
+        Target marginal error, relative to the mass (see ``marginal_error`` below).
     max_iter : int
         Cap on the total number of iterations, annealing stages included.
     unbalanced : float, optional
@@ -60,6 +64,8 @@ def sinkhorn(
         annealing is skipped. Only ``g`` is used: the f-update from it is exact.
     on_fail : {"warn", "raise"}
         What happens when ``tol`` is not reached within ``max_iter``.
+    normalize : bool
+        Rescale a and b to probability vectors (required when balanced masses differ).
 
     Returns
     -------
@@ -68,15 +74,22 @@ def sinkhorn(
         = OT_eps, evaluated by its dual at the potentials; both are >= the exact OT
         for balanced problems. ``plan``, potentials ``f``, ``g`` (Feydy's
         convention), ``marginal_error`` (the larger L1 violation of the marginal
-        conditions; unbalanced: of P 1 = a exp(-f / rho) and its twin), ``n_iter``,
-        ``converged`` (``marginal_error <= tol``).
+        conditions divided by the mass t; unbalanced: of P 1 = a exp(-f / rho) and
+        its twin), ``n_iter``, ``converged`` (``marginal_error <= tol``). With
+        masses t, P and ``value`` scale with t, and ``entropic_value`` =
+        t OT_eps(a/t, b/t) + eps t (t - 1 - log t) (the reference a b^T has mass t^2).
 
     Notes
     -----
-    Iterations run in the kernel domain (two matrix-vector products each) with
-    absorption into log-domain potentials whenever the scalings leave a safe range
-    (Schmitzer 2016, arXiv 1610.06519), after annealing eps from the cost's range
-    by factors of 10; at each eps, Anderson acceleration of the map g -> g
+    The problem is solved in normalised units, (M - min M) / range(M), unit masses
+    and eps / range(M), and mapped back exactly, so the tolerance and the accuracy
+    are the same at every scale of M and of the masses. Iterations run in the kernel
+    domain (two matrix-vector products each) with absorption into log-domain
+    potentials whenever the scalings leave a safe range (Schmitzer 2016, arXiv
+    1610.06519); for eps >= range(M) in the log domain with compensated sums
+    (expm1/log1p about each row's mean exponent), which keeps OT_eps exact to
+    round-off as eps -> inf. Eps is annealed (from 1e-2 range(M), by factors of 10)
+    only when eps < 1e-3 range(M); at each eps, Anderson acceleration of the map g -> g
     (memory 10; Walker and Ni 2011) replaces the slow linear rate of plain
     Sinkhorn. Cost O(n m) memory and O(n m) per iteration. Gradients (PyTorch):
     ``entropic_value`` is differentiable in M, a, b through the final potentials
