@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._array import Array, Namespace, device, is_array, namespace, result_dtype
+from ._backend import Array, Namespace, device, is_array, namespace, result_dtype
 
 
 def as_array(x: object, name: str, xp: Namespace) -> Array:

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from . import _validate as v
-from ._array import Array, Namespace, constant, namespace, psd_sqrt, result_dtype
+from ._backend import Array, Namespace, constant, namespace, psd_sqrt, result_dtype
 
 
 def gaussian_wasserstein(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:

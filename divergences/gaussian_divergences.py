@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ._array import Array, Namespace
+from ._backend import Array, Namespace
 from .gaussian import _inputs
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import _validate as check
-from ._array import Array, Namespace, constant, device, namespace, result_dtype
+from ._backend import Array, Namespace, constant, device, namespace, result_dtype
 
 
 def qp_objective(t_rf: Array, t_fr: Array, d: Array, *, lam: float = 1.0) -> Array:

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _validate as check
-from ._array import Array, Namespace, device, namespace, result_dtype
+from ._backend import Array, Namespace, device, namespace, result_dtype
 
 
 def wasserstein_divergence_objective(

@@ -13,7 +13,7 @@ import torch
 
 import divergences
 
-from .penalties import Critic, _batch, _scores
+from ._checks import Critic, batch, scores
 
 __all__ = ["CriticGap", "critic_gap"]
 
@@ -97,12 +97,12 @@ def critic_gap(critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> Critic
     >>> out.kr, out.w1, out.lipschitz, out.gap
     (3.0, 3.0, 1.0, 0.0)
     """
-    real, fake = _batch(real, "real"), _batch(fake, "fake")
+    real, fake = batch(real, "real"), batch(fake, "fake")
     if real.shape[1:] != fake.shape[1:]:
         raise ValueError(
             f"real and fake must have the same sample shape, got {tuple(real.shape[1:])} and {tuple(fake.shape[1:])}"
         )
-    fr, ff = _scores(critic, real, "real"), _scores(critic, fake, "fake")
+    fr, ff = scores(critic, real, "real"), scores(critic, fake, "fake")
     if not (torch.isfinite(fr).all() and torch.isfinite(ff).all()):
         raise ValueError("the critic returned NaN or inf scores")
     x, y = real.reshape(real.shape[0], -1), fake.reshape(fake.shape[0], -1)

@@ -8,8 +8,8 @@ r"""Diversity terms against mode collapse: feature matching, minibatch discrimin
   e(x), its score is the mean of the code, and the Pearson correlation between z and
   e(G(z)) turns the critic into an encoder. :func:`correlation` and
   :func:`ogan_score` are its two pieces.
-
-GDPP (Elfeki et al. 2019) will join them later.
+- :func:`gdpp`: the GDPP loss (Elfeki et al. 2019, arXiv 1812.00068) on critic
+  features, the code of :func:`divergences.dpp.gdpp_loss`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 
 from .losses import Loss, loss as _loss
-from .penalties import _batch, _positive
+from ._checks import batch, flat, positive
 
 __all__ = ["MinibatchDiscrimination", "OGANLoss", "correlation", "feature_matching", "gdpp", "ogan_loss", "ogan_score"]
 
@@ -32,11 +32,6 @@ Encoder = Callable[[torch.Tensor], torch.Tensor]
 
 _SALIMANS = "Salimans et al., Improved Techniques for Training GANs, NeurIPS 2016 (arXiv 1606.03498)"
 _OGAN = "Su, O-GAN: Extremely Concise Approach for Auto-Encoding Generative Adversarial Networks, arXiv 1903.01931"
-
-
-def _flat(x: torch.Tensor, name: str) -> torch.Tensor:
-    x = _batch(x, name)
-    return x.reshape(x.shape[0], -1)
 
 
 def gdpp(phi_real: torch.Tensor, phi_fake: torch.Tensor, *, magnitude_weight: float = 1e-4,
@@ -82,7 +77,7 @@ def feature_matching(phi_real: torch.Tensor, phi_fake: torch.Tensor) -> torch.Te
     >>> float(feature_matching(torch.tensor([[0.0, 2.0], [2.0, 2.0]]), torch.tensor([[1.0, 0.0]])))
     4.0
     """
-    a, b = _flat(phi_real, "phi_real"), _flat(phi_fake, "phi_fake")
+    a, b = flat(phi_real, "phi_real"), flat(phi_fake, "phi_fake")
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"phi_real and phi_fake must have the same number of features, got {a.shape[1]} and {b.shape[1]}")
     return ((a.mean(dim=0) - b.mean(dim=0)) ** 2).sum()
@@ -138,7 +133,7 @@ class MinibatchDiscrimination(torch.nn.Module):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
         self.in_features, self.num_kernels, self.kernel_dim = in_features, num_kernels, kernel_dim
-        std = _positive(init_std, "init_std", allow_zero=True)
+        std = positive(init_std, "init_std", allow_zero=True)
         self.T = torch.nn.Parameter(torch.empty(in_features, num_kernels * kernel_dim, dtype=dtype, device=device))
         torch.nn.init.normal_(self.T, std=std)
 
@@ -147,7 +142,7 @@ class MinibatchDiscrimination(torch.nn.Module):
 
     def similarities(self, x: torch.Tensor) -> torch.Tensor:
         """o(x_i), shape (N, B): the summed kernel similarities to the other samples."""
-        f = _flat(x, "x")
+        f = flat(x, "x")
         if f.shape[1] != self.in_features:
             raise ValueError(f"x must have {self.in_features} features per sample, got {f.shape[1]}")
         n = f.shape[0]
@@ -158,7 +153,7 @@ class MinibatchDiscrimination(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[f(x_i), o(x_i)], shape (N, A + B)."""
-        return torch.cat([_flat(x, "x"), self.similarities(x)], dim=1)
+        return torch.cat([flat(x, "x"), self.similarities(x)], dim=1)
 
 
 # ----------------------------------------------------------------------- O-GAN
@@ -188,7 +183,7 @@ def correlation(z: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
     >>> [round(float(r), 6) for r in rho]
     [1.0, -1.0]
     """
-    a, b = _flat(z, "z"), _flat(code, "code")
+    a, b = flat(z, "z"), flat(code, "code")
     if a.shape != b.shape:
         raise ValueError(f"z and code must have the same shape per batch, got {tuple(a.shape)} and {tuple(b.shape)}")
     a = F.normalize(a - a.mean(dim=1, keepdim=True), dim=1)
@@ -207,7 +202,7 @@ def ogan_score(encoder: Encoder) -> Callable[[torch.Tensor], torch.Tensor]:
     """
     if not callable(encoder):
         raise TypeError(f"encoder must be callable, got {type(encoder).__name__}")
-    return lambda x: _flat(encoder(x), "the code").mean(dim=1)
+    return lambda x: flat(encoder(x), "the code").mean(dim=1)
 
 
 @dataclass(frozen=True)
@@ -233,6 +228,8 @@ class OGANLoss:
         the correlation's gradient reaches the generator through ``fake``.
     """
 
+    takes_latent: ClassVar[bool] = True
+
     base: Loss
     lam: float
     hparams: Mapping[str, Any]
@@ -240,13 +237,13 @@ class OGANLoss:
 
     def critic(self, encoder: Encoder, real: torch.Tensor, fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The critic (encoder) loss; ``fake`` is detached."""
-        fake = _batch(fake, "fake").detach()
+        fake = batch(fake, "fake").detach()
         rho = correlation(z, encoder(fake))
         return self.base.critic(ogan_score(encoder), real, fake) - self.lam * rho.mean()
 
     def generator(self, encoder: Encoder, real: torch.Tensor, fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The generator loss; differentiable in ``fake``."""
-        rho = correlation(z, encoder(_batch(fake, "fake")))
+        rho = correlation(z, encoder(batch(fake, "fake")))
         return self.base.generator(ogan_score(encoder), real, fake) - self.lam * rho.mean()
 
 
@@ -291,7 +288,7 @@ def ogan_loss(base: str = "gan-qp", lam: float = 0.5, **hparams: Any) -> OGANLos
     >>> float(L.generator(enc, z, z, z))  # -mean(code) - 1 * rho(z, z) = -2 - 1
     -3.0
     """
-    lam = _positive(lam, "lam")
+    lam = positive(lam, "lam")
     b = _loss(base, **hparams)
     if not math.isfinite(lam):
         raise ValueError(f"lam must be finite, got {lam!r}")

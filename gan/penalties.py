@@ -23,69 +23,22 @@ The interpolates :math:`\hat x_i = \alpha_i x_i + (1 - \alpha_i) \tilde x_i` use
 
 from __future__ import annotations
 
-import math
-from typing import Any, Callable
-
 import torch
 
-Critic = Callable[[torch.Tensor], torch.Tensor]
+from ._checks import Critic, batch, positive, same_shape, scores
 
 __all__ = ["gradient_penalty", "interpolates", "lipschitz_penalty", "r1", "r2", "squared_grad_norms", "wdiv_penalty"]
 
 
-# ------------------------------------------------------------------ shared helpers
-
-
-def _batch(x: Any, name: str) -> torch.Tensor:
-    """``x`` as a float tensor with a batch axis and at least one sample."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim == 0 or x.shape[0] == 0:
-        raise ValueError(f"{name} must have a batch axis with at least one sample, got shape {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
-    return x
-
-
-def _scores(critic: Critic, x: torch.Tensor, name: str) -> torch.Tensor:
-    """The critic's outputs on the batch ``x`` as a vector (N,); (N, 1) is accepted."""
-    out = critic(x)
-    if not isinstance(out, torch.Tensor):
-        raise TypeError(f"the critic must return a torch.Tensor, got {type(out).__name__} on {name}")
-    n = x.shape[0]
-    if out.ndim == 2 and out.shape[1] == 1:
-        out = out[:, 0]
-    if out.ndim != 1 or out.shape[0] != n:
-        raise ValueError(
-            f"the critic output on {name} must have shape ({n},) or ({n}, 1), one score per "
-            f"sample, got {tuple(out.shape)}"
-        )
-    return out
-
-
-def _same_shape(real: torch.Tensor, fake: torch.Tensor) -> None:
-    if real.shape != fake.shape:
-        raise ValueError(
-            f"real and fake must have the same shape (they are paired by batch index), got "
-            f"{tuple(real.shape)} and {tuple(fake.shape)}"
-        )
-
-
-def _positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {value!r}")
-    return v
+# ------------------------------------------------------------------ gradients
 
 
 def squared_grad_norms(critic: Critic, x: torch.Tensor, name: str = "x") -> torch.Tensor:
     r"""Per-sample :math:`\|\nabla_x D(x_i)\|_2^2` (shape (N,)), summed over all non-batch
     axes, with ``create_graph=True``. ``x`` is detached first: the penalty trains the
     critic, never what produced ``x``."""
-    x = _batch(x, name).detach().requires_grad_(True)
-    out = _scores(critic, x, name)
+    x = batch(x, name).detach().requires_grad_(True)
+    out = scores(critic, x, name)
     (g,) = torch.autograd.grad(out.sum(), x, create_graph=True)
     return g.reshape(g.shape[0], -1).pow(2).sum(dim=1)
 
@@ -98,8 +51,8 @@ def interpolates(
 ) -> torch.Tensor:
     r""":math:`\hat x_i = \alpha_i x_i + (1 - \alpha_i)\tilde x_i`, one :math:`\alpha_i \sim U[0,1]`
     per sample (or the given ``alpha`` of shape (N,)), both inputs detached."""
-    real, fake = _batch(real, "real"), _batch(fake, "fake")
-    _same_shape(real, fake)
+    real, fake = batch(real, "real"), batch(fake, "fake")
+    same_shape(real, fake)
     n = real.shape[0]
     if alpha is None:
         alpha = torch.rand(n, generator=generator, dtype=real.dtype, device=real.device)
@@ -174,8 +127,8 @@ def gradient_penalty(
     >>> float(gradient_penalty(lambda x: x @ w, torch.zeros(5, 2), torch.ones(5, 2)))
     160.0
     """
-    lam = _positive(lam, "lam", allow_zero=True)
-    target = _positive(target, "target", allow_zero=True)
+    lam = positive(lam, "lam", allow_zero=True)
+    target = positive(target, "target", allow_zero=True)
     norms = _interpolate_norms(critic, real, fake, alpha, generator)
     return lam * ((norms - target) ** 2).mean()
 
@@ -213,8 +166,8 @@ def lipschitz_penalty(
     >>> float(lipschitz_penalty(lambda x: x @ w, torch.zeros(4, 2), torch.ones(4, 2)))
     0.0
     """
-    lam = _positive(lam, "lam", allow_zero=True)
-    target = _positive(target, "target", allow_zero=True)
+    lam = positive(lam, "lam", allow_zero=True)
+    target = positive(target, "target", allow_zero=True)
     norms = _interpolate_norms(critic, real, fake, alpha, generator)
     return lam * (torch.relu(norms - target) ** 2).mean()
 
@@ -244,7 +197,7 @@ def r1(critic: Critic, real: torch.Tensor, *, gamma: float = 10.0) -> torch.Tens
     >>> float(r1(lambda x: (x ** 2).sum(dim=1) / 2, torch.tensor([[1.0, 2.0], [0.0, 3.0]]), gamma=2.0).detach())
     7.0
     """
-    gamma = _positive(gamma, "gamma", allow_zero=True)
+    gamma = positive(gamma, "gamma", allow_zero=True)
     return gamma / 2 * squared_grad_norms(critic, real, "real").mean()
 
 
@@ -271,7 +224,7 @@ def r2(critic: Critic, fake: torch.Tensor, *, gamma: float = 10.0) -> torch.Tens
     >>> float(r2(lambda x: x.sum(dim=1), torch.zeros(3, 4), gamma=1.0))  # |grad|^2 = 4
     2.0
     """
-    gamma = _positive(gamma, "gamma", allow_zero=True)
+    gamma = positive(gamma, "gamma", allow_zero=True)
     return gamma / 2 * squared_grad_norms(critic, fake, "fake").mean()
 
 
@@ -304,8 +257,8 @@ def wdiv_penalty(critic: Critic, x: torch.Tensor, *, k: float = 2.0, p: float = 
     >>> float(wdiv_penalty(lambda x: 2 * x.sum(dim=1), torch.zeros(3, 1)))  # 2 * 2^6
     128.0
     """
-    k = _positive(k, "k")
-    p = _positive(p, "p")
+    k = positive(k, "k")
+    p = positive(p, "p")
     if p <= 1:
         raise ValueError(f"p must be > 1 (the Wasserstein divergence needs p > 1), got {p!r}")
     return k * squared_grad_norms(critic, x, "the penalty sample").pow(p / 2).mean()

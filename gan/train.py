@@ -1,4 +1,4 @@
-r"""Training steps for a generator and a critic, and the classic stabilising helpers.
+r"""Training steps for a generator and a critic.
 
 Two ways to take one step of a GAN built from a :class:`gan.Loss`:
 
@@ -13,10 +13,10 @@ Two ways to take one step of a GAN built from a :class:`gan.Loss`:
   network exactly its own gradient (the alternating step's gradients at
   ``n_critic=1``, tested), and both optimisers step together.
 
-Helpers (Salimans et al., "Improved Techniques for Training GANs", NeurIPS 2016,
-arXiv 1606.03498; Sonderby et al. 2016, arXiv 1610.04490; Miyato et al. 2018,
-arXiv 1802.05957): :func:`smooth_labels`, :func:`instance_noise`,
-:class:`HistoricalAverage`, :func:`spectral_norm`.
+Both take any :class:`gan.GANLoss`: a :class:`gan.Loss` from :func:`gan.loss`, or a
+loss that also takes the latent batch (``takes_latent``, O-GAN's). The stabilising
+helpers (label smoothing, instance noise, historical averaging, spectral
+normalisation, weight clipping) live in :mod:`gan.stabilizers`.
 """
 
 from __future__ import annotations
@@ -25,23 +25,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
 
+import warnings
+from typing import Any
+
 import torch
 from torch.func import functional_call
 
-from .diversity import OGANLoss
-from .losses import Loss
-from .penalties import _positive
+from .losses import GANLoss
+from .stabilizers import HistoricalAverage, instance_noise, smooth_labels, spectral_normalize  # noqa: F401 (their earlier home)
 
-__all__ = [
-    "HistoricalAverage",
-    "StepLosses",
-    "alternating_step",
-    "instance_noise",
-    "single_loss",
-    "single_loss_step",
-    "smooth_labels",
-    "spectral_norm",
-]
+__all__ = ["StepLosses", "alternating_step", "single_loss", "single_loss_step"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "spectral_norm":
+        warnings.warn(
+            "gan.train.spectral_norm is deprecated and will be removed in 0.3; use gan.stabilizers.spectral_normalize "
+            "(the same function; divergences.linalg.spectral_norm is the value)",
+            DeprecationWarning, stacklevel=2,
+        )
+        return spectral_normalize
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Batch = Union[torch.Tensor, Callable[[], torch.Tensor]]
 
@@ -67,26 +71,26 @@ def _check(generator: object, critic: object, loss: object, n_critic: object = 1
     for obj, name in ((generator, "generator"), (critic, "critic")):
         if not isinstance(obj, torch.nn.Module):
             raise TypeError(f"{name} must be a torch.nn.Module, got {type(obj).__name__}")
-    if not isinstance(loss, (Loss, OGANLoss)):
+    if not isinstance(loss, GANLoss):
         raise TypeError(
-            "loss must be a gan.Loss (from gan.loss(name)) or an O-GAN loss (from "
-            f"gan.diversity.ogan_loss), got {type(loss).__name__}"
+            "loss must be a gan.Loss (from gan.loss(name)) or another gan.GANLoss (critic and generator "
+            f"methods, takes_latent), got {type(loss).__name__}"
         )
     if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
         raise ValueError(f"n_critic must be an integer >= 1, got {n_critic!r}")
     return n_critic
 
 
-def _latent(loss: Loss | OGANLoss, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
+def _latent(loss: GANLoss, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """The extra arguments of ``loss.critic`` and ``loss.generator``: the latent batch
-    for O-GAN (its correlation between z and the code of G(z)), none otherwise."""
-    return (z,) if isinstance(loss, OGANLoss) else ()
+    when the loss takes it (``takes_latent``), none otherwise."""
+    return (z,) if loss.takes_latent else ()
 
 
 def alternating_step(
     generator: torch.nn.Module,
     critic: torch.nn.Module,
-    loss: Loss,
+    loss: GANLoss,
     real: Batch,
     z: Batch,
     g_opt: torch.optim.Optimizer,
@@ -166,7 +170,7 @@ def _stopped(critic: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
 def single_loss(
     generator: torch.nn.Module,
     critic: torch.nn.Module,
-    loss: Loss,
+    loss: GANLoss,
     real: torch.Tensor,
     z: torch.Tensor,
 ) -> tuple[torch.Tensor, StepLosses]:
@@ -211,7 +215,7 @@ def single_loss(
 def single_loss_step(
     generator: torch.nn.Module,
     critic: torch.nn.Module,
-    loss: Loss,
+    loss: GANLoss,
     real: torch.Tensor,
     z: torch.Tensor,
     g_opt: torch.optim.Optimizer,
@@ -254,195 +258,3 @@ def single_loss_step(
     for opt in opts:
         opt.step()
     return parts
-
-
-# -------------------------------------------------------------------- helpers
-
-
-def smooth_labels(labels: torch.Tensor, smoothing: float = 0.1) -> torch.Tensor:
-    r"""One-sided label smoothing: positive targets 1 become :math:`1 - s`, negatives stay 0.
-
-    Salimans et al. 2016 (arXiv 1606.03498, Sec. 3.4) smooth only the real (positive)
-    labels: smoothing the fake ones too would reward the generator for staying where
-    it is. Use the result as the target of
-    ``torch.nn.functional.binary_cross_entropy_with_logits`` in the critic loss.
-
-    Parameters
-    ----------
-    labels : tensor
-        Targets in [0, 1] (1 for real, 0 for fake).
-    smoothing : float
-        s in [0, 1) (default 0.1, targets 0.9).
-
-    Returns
-    -------
-    tensor
-        ``labels * (1 - s)``: the same shape, dtype and device.
-
-    Examples
-    --------
-    >>> import torch
-    >>> smooth_labels(torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64), 0.1).tolist()
-    [0.9, 0.0, 0.9]
-    """
-    if not isinstance(labels, torch.Tensor) or not labels.is_floating_point():
-        raise TypeError("labels must be a floating-point torch.Tensor")
-    s = _positive(smoothing, "smoothing", allow_zero=True)
-    if s >= 1:
-        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
-    return labels * (1 - s)
-
-
-def instance_noise(x: torch.Tensor, sigma: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    r"""Instance noise: :math:`x + \sigma\,\varepsilon`, :math:`\varepsilon \sim N(0, I)`.
-
-    Applied to **both** real and fake batches before the critic, it makes the two
-    distributions overlap, so the critic's optimum (and the divergence it
-    estimates) is smooth; anneal :math:`\sigma` to 0 during training (Sonderby et al.
-    2016, arXiv 1610.04490; Arjovsky and Bottou 2017, arXiv 1701.04862, Sec. 3).
-
-    Parameters
-    ----------
-    x : tensor
-        A batch; gradients flow through it.
-    sigma : float
-        Standard deviation, >= 0 (0 returns ``x`` itself).
-    generator : torch.Generator, optional
-        Source of the noise.
-
-    Returns
-    -------
-    tensor
-        Same shape, dtype and device as ``x``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> x = torch.zeros(10000, dtype=torch.float64)
-    >>> y = instance_noise(x, 0.5, generator=torch.Generator().manual_seed(0))
-    >>> round(float(y.std()), 1)
-    0.5
-    """
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError("x must be a floating-point torch.Tensor")
-    sigma = _positive(sigma, "sigma", allow_zero=True)
-    if sigma == 0:
-        return x
-    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
-    return x + sigma * noise
-
-
-class HistoricalAverage:
-    r"""Historical averaging: the penalty :math:`w \sum_p \|\theta_p - \bar\theta_p\|^2`.
-
-    :math:`\bar\theta = \frac1t \sum_{i=1}^t \theta[i]` is the running average of the
-    parameters recorded by :meth:`update` (call it after each optimiser step);
-    adding the penalty to a player's loss pulls it toward its past, which damps the
-    oscillations of gradient descent on a game (Salimans et al. 2016,
-    arXiv 1606.03498, Sec. 3.3). Before the first :meth:`update` the penalty is 0.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-        The network whose trainable parameters are averaged.
-    weight : float
-        w >= 0 (default 1).
-
-    Examples
-    --------
-    >>> import torch
-    >>> m = torch.nn.Linear(1, 1, bias=False)
-    >>> h = HistoricalAverage(m)
-    >>> with torch.no_grad():
-    ...     _ = m.weight.fill_(1.0); h.update(); _ = m.weight.fill_(3.0); h.update()
-    >>> h.count, float(h().detach())  # average 2, current 3
-    (2, 1.0)
-    """
-
-    def __init__(self, module: torch.nn.Module, weight: float = 1.0) -> None:
-        if not isinstance(module, torch.nn.Module):
-            raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-        self.module = module
-        self.weight = _positive(weight, "weight", allow_zero=True)
-        self.count = 0
-        self._params = [p for p in module.parameters() if p.requires_grad]
-        self.average = [torch.zeros_like(p, memory_format=torch.contiguous_format) for p in self._params]
-
-    @torch.no_grad()
-    def update(self) -> None:
-        """Add the current parameters to the running average."""
-        self.count += 1
-        for avg, p in zip(self.average, self._params):
-            avg.add_(p.detach() - avg, alpha=1.0 / self.count)
-
-    def __call__(self) -> torch.Tensor:
-        """The penalty, differentiable in the current parameters."""
-        if self.count == 0 or not self._params:
-            ref = self._params[0] if self._params else torch.zeros(())
-            return torch.zeros((), dtype=ref.dtype, device=ref.device)
-        total = sum(((p - avg) ** 2).sum() for p, avg in zip(self._params, self.average))
-        return self.weight * total
-
-    def __repr__(self) -> str:
-        return f"HistoricalAverage(weight={self.weight}, count={self.count})"
-
-
-_SN_TYPES = (
-    torch.nn.Linear,
-    torch.nn.Conv1d,
-    torch.nn.Conv2d,
-    torch.nn.Conv3d,
-    torch.nn.ConvTranspose1d,
-    torch.nn.ConvTranspose2d,
-    torch.nn.ConvTranspose3d,
-    torch.nn.Bilinear,
-    torch.nn.Embedding,
-)
-
-
-def spectral_norm(module: torch.nn.Module, *, n_power_iterations: int = 1, eps: float = 1e-12) -> torch.nn.Module:
-    r"""Spectral normalisation of every linear and convolution layer of ``module``.
-
-    Registers ``torch.nn.utils.parametrizations.spectral_norm`` on ``module`` itself
-    if it is such a layer, else on each such sub-layer: the weight is used as
-    :math:`W / \hat\sigma(W)`, :math:`\hat\sigma` the power-iteration estimate of the
-    largest singular value (one iteration per forward pass in training mode;
-    Miyato et al., ICLR 2018, arXiv 1802.05957). For a Linear layer the normalised
-    weight has spectral norm 1 (up to the estimate's convergence: the tests check it
-    with ``divergences.linalg.spectral_norm``), so an MLP with 1-Lipschitz
-    activations is 1-Lipschitz. For convolutions the bound is on the reshaped
-    kernel, not the convolution operator, as in the paper.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-    n_power_iterations : int
-        Power iterations per forward pass (default 1, the paper's).
-    eps : float
-        Guard in the normalisations.
-
-    Returns
-    -------
-    torch.nn.Module
-        ``module``, modified in place.
-
-    Examples
-    --------
-    >>> import torch
-    >>> net = spectral_norm(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1)))
-    >>> torch.nn.utils.parametrize.is_parametrized(net[0], "weight")
-    True
-    """
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations, int) or n_power_iterations < 1:
-        raise ValueError(f"n_power_iterations must be an integer >= 1, got {n_power_iterations!r}")
-    sn = torch.nn.utils.parametrizations.spectral_norm
-    layers = [module] if isinstance(module, _SN_TYPES) else [m for m in module.modules() if isinstance(m, _SN_TYPES)]
-    if not layers:
-        raise ValueError("module has no linear, convolution or embedding layer to normalise")
-    for layer in layers:
-        if not torch.nn.utils.parametrize.is_parametrized(layer, "weight"):
-            sn(layer, n_power_iterations=n_power_iterations, eps=eps)
-    return module
-

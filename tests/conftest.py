@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from divergences._array import to_numpy
+from divergences._backend import to_numpy
 
 # The default profile is derandomized: the suite (and CI) sees the same examples each run;
 # the thorough profile explores new ones (HYPOTHESIS_PROFILE=thorough).

@@ -40,7 +40,7 @@ def _public_names() -> set[str]:
     import importlib
 
     modules = ["divergences", "divergences.dpp", "divergences.linalg", "divergences.testing",
-               "gan", "gan.penalties", "gan.train", "gan.diversity", "gan.audit"]
+               "gan", "gan.penalties", "gan.stabilizers", "gan.train", "gan.diversity", "gan.audit"]
     modules += [m for m in ("divergences.pairwise", "gan.arena") if find_spec(m) is not None]
     names = set()
     for name in modules:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .._array import Array, Namespace, device
+from .._backend import Array, Namespace, device
 
 # Tikhonov weight relative to the Gram matrix's trace: keeps nearly collinear
 # residual differences from producing huge coefficients.

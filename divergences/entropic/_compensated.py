@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._array import Array, Namespace
+from .._backend import Array, Namespace
 from ._map import Step
 
 

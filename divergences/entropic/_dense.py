@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._array import Array, Namespace, constant
-from ..certify import feasible_potentials, rounded_cost
+from .._backend import Array, Namespace, constant
+from ..transport._polytope import feasible_potentials, rounded_cost
 from . import _compensated as c
 from . import _kernel as k
 from ._envelope import first_order, plus

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._array import Array, Namespace, constant
+from .._backend import Array, Namespace, constant
 
 
 def first_order(pairs, xp: Namespace) -> Array | None:

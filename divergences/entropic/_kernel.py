@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._array import Array, Namespace, logsumexp, safe_log
+from .._backend import Array, Namespace, logsumexp, safe_log
 from ._map import Step
 
 # Scalings are absorbed once |log u| or |log v| exceeds this share of log(max float).

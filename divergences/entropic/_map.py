@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from .._array import Array
+from .._backend import Array
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._array import Array, Namespace, logsumexp, safe_log
-from .._cost import euclidean_cost
-from ..certify import _shrink
+from .._backend import Array, Namespace, logsumexp, safe_log
+from ..transport._cost import euclidean_cost
+from ..transport._polytope import shrink
 from ._map import Step
 
 
@@ -170,11 +170,11 @@ def bracket(f: Array, g: Array, eps: float, pb: CloudProblem) -> tuple[Array, Ar
         return C, xp.exp(logs - C / eps)
 
     rows = xp.concat([xp.sum(plan_block(r)[1], axis=1) for r in _blocks(x.shape[0], pb.block)])
-    s = _shrink(a, rows, xp)
+    s = shrink(a, rows, xp)
     cols = xp.zeros_like(b)
     for r in _blocks(x.shape[0], pb.block):
         cols = cols + s[r] @ plan_block(r)[1]
-    t = _shrink(b, cols, xp)
+    t = shrink(b, cols, xp)
     err_c = xp.maximum(b - t * cols, xp.zeros_like(b))
     cost, cross, total = xp.zeros((), dtype=x.dtype), xp.zeros((), dtype=x.dtype), xp.zeros((), dtype=x.dtype)
     for r in _blocks(x.shape[0], pb.block):

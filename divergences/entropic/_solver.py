@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from typing import Callable
 
-from .._array import Array, namespace
+from .._backend import Array, namespace
 from ._anderson import Anderson
 from ._map import SinkhornMap, Step
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._array import Array, Namespace, device
+from .._backend import Array, Namespace, device
 
 
 @dataclass(frozen=True)

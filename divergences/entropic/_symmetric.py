@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .._array import Array, Namespace, logsumexp, safe_log
+from .._backend import Array, Namespace, logsumexp, safe_log
 from . import _compensated
 from ._map import Step
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._array import Array, Namespace
+from .._backend import Array, Namespace
 
 
 @dataclass(frozen=True)

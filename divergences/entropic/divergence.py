@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 
 from .. import _validate as check
-from .._array import Array, Namespace, constant, device, namespace
-from .._cost import euclidean_cost
+from .._backend import Array, Namespace, constant, device, namespace
+from ..transport._cost import euclidean_cost
 from . import _online as o
 from ._dense import (COMPENSATED_FROM, SCALING, STAGE_ITER, STAGE_TOL, anneal_start, entropic_dual,
                      normalised_eps, solve)

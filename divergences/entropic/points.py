@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from .. import _validate as check
-from .._array import Array, Namespace, constant, device, namespace
-from .._cost import bounding_diagonal
+from .._backend import Array, Namespace, constant, device, namespace
+from ..transport._cost import bounding_diagonal
 from .._results import TransportResult
 from . import _online as o
 from ._solver import run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from .. import _validate as check
-from .._array import Array, Namespace, namespace
+from .._backend import Array, Namespace, namespace
 from .._results import TransportResult
 from . import _dense as d
 from ._dense import SCALING, STAGE_ITER, STAGE_TOL  # noqa: F401  (the annealing schedule, shared)

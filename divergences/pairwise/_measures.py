@@ -10,10 +10,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from . import _validate as check
-from ._array import Array, Namespace, device, is_array, namespace, result_dtype
-from ._pairwise_metrics import HISTOGRAMS, Inputs, Measure
-from .qp import _distances
+from .. import _validate as check
+from .._backend import Array, Namespace, device, is_array, namespace, result_dtype
+from ._metrics import HISTOGRAMS, Inputs, Measure
+from ..qp import _distances
 
 Raw = tuple[str, Any, Any]  # (label, points or histogram, weights)
 

@@ -13,15 +13,16 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import _validate as check
-from ._array import Array, Namespace, default_rng
-from .entropic import sinkhorn_divergence
-from .exact import solve
-from .fdiv import KINDS as FDIV_KINDS
-from .fdiv import _resolve, f_divergence
-from .qp import qp_divergence
-from .sliced import sliced_wasserstein
-from .wasserstein import wasserstein
+from .. import _validate as check
+from .._backend import Array, Namespace, default_rng
+from ..entropic import sinkhorn_divergence
+from ..transport.exact import solve
+from ..fdiv import KINDS as FDIV_KINDS
+from ..fdiv import f_divergence
+from ..fdiv._generators import _resolve
+from ..qp import qp_divergence
+from ..transport.sliced import sliced_wasserstein
+from ..transport.wasserstein import wasserstein
 
 POINTS, HISTOGRAMS = "point clouds", "histograms"
 METRICS = ("wasserstein", "sinkhorn_divergence", "sliced_wasserstein", "qp", *FDIV_KINDS)

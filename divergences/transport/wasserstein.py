@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import _validate as check
-from ._array import Array, namespace
+from .. import _validate as check
+from .._backend import Array, namespace
 from ._cost import euclidean_cost
 from .exact import solve
 from .one_d import _root, _wpp

@@ -16,8 +16,8 @@ from typing import Any
 import array_api_extra as xpx
 import numpy as np
 
-from . import _validate as check
-from ._array import Array, Namespace, device, namespace, result_dtype
+from .. import _validate as check
+from .._backend import Array, Namespace, device, namespace, result_dtype
 
 
 def wasserstein_1d(

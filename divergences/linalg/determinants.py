@@ -29,8 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import _validate as v
-from ._array import Array, Namespace, constant, default_rng, device, from_numpy, is_array, namespace, result_dtype
+from .. import _validate as v
+from .._backend import Array, Namespace, constant, default_rng, device, from_numpy, is_array, namespace, result_dtype
 
 Seed = int | np.random.Generator | None
 Operator = Callable[[Array], Array]

@@ -27,8 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _validate as check
-from ._array import Array, Namespace, constant, device, namespace, result_dtype, safe_log
+from .. import _validate as check
+from .._backend import Array, Namespace, constant, device, namespace, result_dtype, safe_log
 
 LOG2 = math.log(2.0)
 NOWOZIN = "Nowozin, Cseke and Tomioka, f-GAN, NeurIPS 2016 (arXiv 1606.00709), Tables 1-2"
@@ -48,6 +48,11 @@ def _exp(x: Array, xp: Namespace) -> Array:
     without an overflow warning."""
     top = math.log(float(xp.finfo(x.dtype).max)) - 0.01
     return xp.where(x > top, xp.inf, xp.exp(xp.clip(x, None, top)))
+
+
+def _expm1(x: Array, xp: Namespace) -> Array:
+    """e^x - 1, exact near 0 (expm1) and +inf where it overflows, without a warning."""
+    return xp.where(x > 1, _exp(x, xp) - 1, xp.expm1(xp.clip(x, None, 1.0)))
 
 
 def _inv(u: Array, xp: Namespace) -> Array:
@@ -183,6 +188,23 @@ class FDivergence:
     reference: str
     alpha: float | None = None
     _term: Callable[[Array, Array, Namespace], Array] | None = field(default=None, repr=False, compare=False)
+    _activated: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
+
+    def conjugate_of_activation(self, v: Any) -> Any:
+        r""":math:`f^*(g_f(v))` on raw critic outputs ``v``, the f-GAN critic's fake term.
+
+        In closed form where one exists (``exp(v - 1)`` for kl, ``softplus(v)`` for
+        gan, ``expm1(v)`` for hellinger, ...): the composition itself rounds
+        :math:`g_f(v)` onto the edge of ``conjugate_domain`` for large ``|v|`` (1 - e^-v
+        is 1 in float32 from v = 17 on) and would return ``inf`` there.
+
+        >>> from divergences import FDIVERGENCES
+        >>> float(FDIVERGENCES["gan"].conjugate_of_activation(200.0))  # softplus(200)
+        200.0
+        """
+        if self._activated is not None:
+            return self._activated(v)
+        return self.conjugate(self.activation(v))
 
 
 def _elementwise(fn: Callable[[Array, Namespace], Array], *, nonneg: bool = False) -> Callable[[Any], Any]:
@@ -260,7 +282,22 @@ def _make(
         reference=reference,
         alpha=alpha,
         _term=term,
+        _activated=_elementwise(_ACTIVATED[name]) if name in _ACTIVATED else None,
     )
+
+
+# f*(g_f(v)) in closed form, each the composition of the kind's conjugate and
+# activation simplified (Nowozin et al. 2016, Table 2, with these normalisations)
+_ACTIVATED: dict[str, _Fn] = {
+    "kl": lambda v, xp: _exp(v - 1, xp),
+    "reverse_kl": lambda v, xp: v - 1,
+    "js": lambda v, xp: (_softplus(v, xp) - LOG2) / 2,
+    "tv": lambda v, xp: xp.tanh(v) / 2,
+    "pearson": lambda v, xp: xp.where(v >= -2, v * (v / 4 + 1), -xp.ones_like(v)),
+    "neyman": lambda v, xp: 2 - 2 * _exp(v / 2, xp),
+    "hellinger": lambda v, xp: _expm1(v, xp),
+    "gan": lambda v, xp: _softplus(v, xp),
+}
 
 
 def _kl() -> FDivergence:
@@ -336,7 +373,7 @@ def _hellinger() -> FDivergence:
         "hellinger", "sum (sqrt p - sqrt q)^2  (= 2 - 2 sum sqrt(p q), no factor 1/2)",
         lambda u, xp: (_sqrt0(u, xp) - 1) ** 2,
         conj, (-math.inf, 1.0),
-        lambda v, xp: 1 - _exp(v, xp), critic,
+        lambda v, xp: -_expm1(-v, xp), critic,  # 1 - e^-v, Nowozin et al. Table 2
         lambda p, q, xp: (_sqrt0(p, xp) - _sqrt0(q, xp)) ** 2,
         NOWOZIN + "; Hellinger, J. reine angew. Math. 136 (1909)",
     )

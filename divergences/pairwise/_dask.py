@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ._pairwise_metrics import Inputs, Metric, evaluate_chunk
-from ._progress import Progress
+from ._metrics import Inputs, Metric, evaluate_chunk
+from .._progress import Progress
 
 TASKS_PER_THREAD = 4  # load balance when pairs cost unequal times
 MIN_TASKS = 100  # progress moves by 1% and a lost task is a small share of the work

@@ -15,11 +15,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import _validate as check
-from ._array import Array, Namespace, device
-from ._pairwise_measures import read_inputs
-from ._pairwise_metrics import Inputs, Metric, bind, check_metric, check_options, measure_kind, pair_value
-from ._progress import Progress
+from .. import _validate as check
+from .._backend import Array, Namespace, device
+from ._measures import read_inputs
+from ._metrics import Inputs, Metric, bind, check_metric, check_options, measure_kind, pair_value
+from .._progress import Progress
 
 
 def pairwise(
@@ -132,7 +132,7 @@ def pairwise(
     name = check_metric(metric)
     kind = measure_kind(name, M is not None)
     if client is not None:
-        from ._pairwise_dask import check_client
+        from ._dask import check_client
 
         check_client(client)
     check_options(name, kind, metric_kwargs)
@@ -143,7 +143,7 @@ def pairwise(
     if client is None:
         values = _serial(bound, pairs, inputs, progress)
     else:
-        from ._pairwise_dask import evaluate
+        from ._dask import evaluate
 
         values = evaluate(client, bound, pairs, inputs, size, progress)
     return _matrix(values, pairs, mirror, inputs, Y is None, bound, xp)

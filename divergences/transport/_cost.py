@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._array import Array, Namespace
+from .._backend import Array, Namespace
 
 # Pairs per block: keeps the (block, m, d) difference tensor near 32 MB in float64.
 _BLOCK_ENTRIES = 4_000_000

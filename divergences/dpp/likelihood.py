@@ -28,9 +28,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import _validate as v
-from ._array import Array, Namespace, constant, default_rng, device, is_array, namespace, result_dtype, to_numpy
-from .linalg import _check_psd, _matrices, _nonnegative_number, _symmetric
+from .. import _validate as v
+from .._backend import Array, Namespace, constant, default_rng, device, is_array, namespace, result_dtype, to_numpy
+from ..linalg.determinants import _check_psd, _matrices, _nonnegative_number, _symmetric
 
 Seed = int | np.random.Generator | None
 

@@ -19,10 +19,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import _validate as v
-from ._array import Array, constant, device, from_numpy, namespace, np_namespace, to_numpy
-from ._results import TransportResult
-from .duality import _feasible_pair
+from .. import _validate as v
+from .._backend import Array, constant, device, from_numpy, namespace, np_namespace, to_numpy
+from .._results import TransportResult
+from ._polytope import feasible_pair
 
 METHODS = ("auto", "network_simplex", "assignment", "lp")
 
@@ -105,7 +105,7 @@ def solve(
         _check_assignment(an, bn)
     limit = max(100_000, n * m) if max_iter is None else v.check_positive_int(max_iter, "max_iter")
     plan, f, _, converged = _SOLVERS[method](Mn, an, bn, limit)
-    f, g = _feasible_pair(f, Mn, an, np_namespace())
+    f, g = feasible_pair(f, Mn, an, np_namespace())
     rows, cols = np.divmod(np.flatnonzero(plan.ravel() > 0), m)  # 8x faster than np.nonzero
     gap = float(np.sum(plan[rows, cols] * Mn[rows, cols]) - (an @ f + bn @ g))
     if not converged:

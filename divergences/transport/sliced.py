@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check
-from ._array import Array, Namespace, constant, default_rng, from_numpy, namespace
+from .. import _validate as check
+from .._backend import Array, Namespace, constant, default_rng, from_numpy, namespace
 from .one_d import _broadcast_batch, _root, _wpp, quantile_coupling
 
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-from . import _validate as check
-from ._array import Array, Namespace, namespace
-from .duality import _c_transform
+from .. import _validate as check
+from .._backend import Array, Namespace, namespace
+from ._cost import bounding_diagonal, euclidean_cost
+from ..entropic import sinkhorn, sinkhorn_points
+from .one_d import _root
+from .sliced import max_sliced_wasserstein
+from ._polytope import feasible_potentials, round_to_polytope
 
 
 # Iteration cap of the Sinkhorn run inside wasserstein_bounds: its bounds are valid
@@ -132,59 +136,6 @@ def certify(
     return Certificate(lower, xp.sum(M * rounded), rounded, f_ok, g_ok)
 
 
-def feasible_potentials(f: Array | None, g: Array | None, M: Array, a: Array, b: Array,
-                        xp: Namespace) -> tuple[Array, Array]:
-    """The double c-transform, over the supports of a and b, of whichever potential is
-    given (none: f = 0). Zero-weight rows and columns get their c-transform values,
-    so the pair is feasible everywhere."""
-    if f is None and g is not None:
-        g_t, f_t = feasible_potentials(g, None, M.T, b, a, xp)
-        return f_t, g_t
-    f = xp.zeros_like(a) if f is None else f
-    g = _c_transform(xp.where(a > 0, f, -xp.inf), M, xp)
-    f = _c_transform(xp.where(b > 0, g, -xp.inf), M.T, xp)
-    if not bool(xp.all(b > 0)):
-        g = xp.where(b > 0, g, _c_transform(f, M, xp))
-    return f, g
-
-
-def round_to_polytope(P: Array, a: Array, b: Array, xp: Namespace) -> Array:
-    """Altschuler-Weed-Rigollet rounding of a nonnegative P onto U(a, b)."""
-    X = P * _shrink(a, xp.sum(P, axis=1), xp)[:, None]
-    X = X * _shrink(b, xp.sum(X, axis=0), xp)[None, :]
-    zero = xp.zeros_like(a)
-    # The defects are >= 0 in exact arithmetic; clipping round-off keeps R >= 0.
-    err_r = xp.maximum(a - xp.sum(X, axis=1), zero)
-    err_c = xp.maximum(b - xp.sum(X, axis=0), xp.zeros_like(b))
-    total = xp.sum(xp.abs(err_r))
-    if float(total) == 0.0:
-        return X
-    return X + err_r[:, None] * err_c[None, :] / total
-
-
-def rounded_cost(P: Array, M: Array, a: Array, b: Array, xp: Namespace) -> Array:
-    """<M, R(P)> for the rounding R of :func:`round_to_polytope`, without forming R:
-    with X = diag(s) P diag(t) the shrunk plan and e_r, e_c its marginal defects,
-    <M, R(P)> = s^T (M * P) t + e_r^T M e_c / |e_r|_1 (matrix-vector products only)."""
-    s = _shrink(a, xp.sum(P, axis=1), xp)
-    col = s @ P
-    t = _shrink(b, col, xp)
-    err_r = xp.maximum(a - s * (P @ t), xp.zeros_like(a))
-    err_c = xp.maximum(b - t * col, xp.zeros_like(b))
-    cost = s @ ((M * P) @ t)
-    total = xp.sum(err_r)
-    if float(total) == 0.0:
-        return cost
-    return cost + (err_r @ (M @ err_c)) / total
-
-
-def _shrink(target: Array, current: Array, xp: Namespace) -> Array:
-    """min(target / current, 1), with 1 where current = 0."""
-    positive = current > 0
-    ratio = target / xp.where(positive, current, xp.ones_like(current))
-    return xp.where(positive, xp.minimum(ratio, xp.ones_like(ratio)), xp.ones_like(ratio))
-
-
 def _induced_plan(f, g, M, a, b, eps, xp: Namespace) -> Array:
     """The plan the potentials induce at scale eps (Gibbs), else a b^T. Infeasible
     potentials can make the exponent positive: it is shifted to <= 0 (a scale
@@ -277,11 +228,6 @@ def wasserstein_bounds(
     >>> float(lo) <= float(wasserstein(x, y, p=2)) <= float(hi)
     True
     """
-    from ._cost import bounding_diagonal, euclidean_cost
-    from .entropic import sinkhorn, sinkhorn_points
-    from .one_d import _root
-    from .sliced import max_sliced_wasserstein
-
     xp = namespace(x, y, a, b)
     p = check.check_p(p)
     xs, ys, a, b = check.point_measures(x, y, a, b, xp, normalize=False)

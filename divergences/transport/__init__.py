@@ -1,0 +1,2 @@
+"""Exact optimal transport: the LP solvers, Wasserstein distances, duality and
+certified brackets."""
