@@ -148,6 +148,17 @@ def test_unequal_masses_need_normalize(xp):
     assert float(r.entropic_value) == pytest.approx(float(ref.entropic_value), rel=1e-10)
 
 
+def test_points_normalize_unequal_masses(xp):
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=(5, 2)), rng.normal(size=(4, 2))
+    a, b = rng.random(5) + 0.1, rng.random(4) + 0.1
+    with pytest.raises(ValueError, match="normalize"):
+        sinkhorn_points(xp.asarray(x), xp.asarray(y), xp.asarray(a), xp.asarray(b), eps=0.5)
+    r = sinkhorn_points(xp.asarray(x), xp.asarray(y), xp.asarray(a), xp.asarray(b), eps=0.5, tol=1e-10, normalize=True)
+    ref = sinkhorn(_cost(x, y, 2), a / a.sum(), b / b.sum(), eps=0.5, tol=1e-10)
+    assert float(r.entropic_value) == pytest.approx(float(ref.entropic_value), rel=1e-8)
+
+
 def test_zero_weights_leave_the_iteration_unchanged(xp):
     """Zero-weight points are dropped: same iterations and values as the problem on
     the support, zero rows in the plan, and the soft c-transform as potential."""

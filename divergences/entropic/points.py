@@ -30,6 +30,7 @@ def sinkhorn_points(
     unbalanced: float | None = None,
     block_size: int | None = None,
     on_fail: str = "warn",
+    normalize: bool = False,
 ) -> TransportResult:
     r"""Entropic OT between point clouds with the cost computed on the fly.
 
@@ -49,6 +50,8 @@ def sinkhorn_points(
         As in :func:`divergences.sinkhorn`.
     p : float
         Exponent of the Euclidean ground cost, p >= 1.
+    normalize : bool
+        Rescale a and b to probability vectors (required when balanced masses differ).
     block_size : int, optional
         Rows of the cost evaluated at once (default: about 4M entries a block).
         Larger blocks run faster on a GPU; memory is O((n + m) d + block_size m).
@@ -77,11 +80,13 @@ def sinkhorn_points(
     1.0
     """
     xp = namespace(x, y, a, b)
-    pb, live = _problem(x, y, a, b, p, unbalanced, block_size, xp)
     eps = check.positive_number(eps, "eps")
     tol = check.positive_number(tol, "tol")
     max_iter = check.positive_int_or_zero(max_iter, "max_iter")
     on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
+    if not isinstance(normalize, bool):
+        raise TypeError(f"normalize must be True or False, got {normalize!r}")
+    pb, live = _problem(x, y, a, b, p, unbalanced, block_size, xp, normalize)
     spread = bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p
     if not math.isfinite(spread):
         raise ValueError(f"x, y: |x - y|^p overflows {pb.x.dtype} at p = {pb.p:g}")
@@ -111,10 +116,10 @@ def sinkhorn_points(
     )
 
 
-def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
+def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace, normalize: bool = False):
     """Validated clouds and weights on constant copies, and the live ones."""
     p = check.check_p(p)
-    x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
+    x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=normalize)
     n, m = x.shape[0], y.shape[0]
     a = check.weights(a, "a", n, xp, x.dtype, device(x))
     b = check.weights(b, "b", m, xp, x.dtype, device(x))
@@ -122,7 +127,7 @@ def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
     if rho == math.inf:
         rho = None
     if rho is None:
-        a, b = check.balanced(a, b, xp, normalize=False)
+        a, b = check.balanced(a, b, xp, normalize=normalize)
     if block_size is None:
         block = max(1, BLOCK_ENTRIES // max(n, m))
     else:
