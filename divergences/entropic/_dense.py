@@ -80,9 +80,7 @@ def solve(M: Array, a: Array, b: Array, eps: float, rho: float | None, tol: floa
     inner, mass = xp.sum(Ps * Ms), xp.sum(Ps)
     lower = upper = None
     if rho is None:
-        f_ok, g_ok = feasible_potentials(fs, None, Ms, a_s, b_s, xp)
-        lower = un.bound(xp.sum(a_s * f_ok) + xp.sum(b_s * g_ok))
-        upper = un.bound(rounded_cost(Ps, Ms, a_s, b_s, xp))
+        lower, upper = (un.bound(t) for t in bracket(fs, Ps, Ms, a_s, b_s, xp))
     fn, gn = _restore_potentials(sup, fs, gs, Mn, an, bn, e, rho_n, compensated, xp)
     P, f, g = un.ta * sup.plan(Ps), un.potential(fn), un.potential(gn)
     value = plus(un.transport(inner, mass), first_order([(P, M)], xp))
@@ -92,6 +90,14 @@ def solve(M: Array, a: Array, b: Array, eps: float, rho: float | None, tol: floa
         if not bool(xp.isfinite(t)):
             raise ValueError(f"{blame}: {what} overflows {M.dtype} (eps = {eps:.3g})")
     return Solution(P, f, g, value, entropic, lower, upper, out.n_iter, out.error, out.converged)
+
+
+def bracket(f: Array, P: Array, M: Array, a: Array, b: Array, xp: Namespace) -> tuple[Array, Array]:
+    """Certified lower and upper bounds on the exact OT from a run's f and plan: the
+    dual value of the double c-transform of f, and the cost of the plan rounded onto
+    U(a, b) (Altschuler et al. 2017)."""
+    f_ok, g_ok = feasible_potentials(f, None, M, a, b, xp)
+    return xp.sum(a * f_ok) + xp.sum(b * g_ok), rounded_cost(P, M, a, b, xp)
 
 
 def anneal_start(e: float) -> float:
