@@ -32,7 +32,7 @@ if mode == "solve":
     r = divergences.sinkhorn_points(x, y, eps=0.05, tol=1e-3)
     out = dict(n_iter=r.n_iter, error=r.marginal_error, value=float(r.value))
 else:  # one iteration of the map, at eps = 0.05
-    pb, _ = points._problem(x, y, None, None, 2.0, None, None, divergences._backend.np_namespace())
+    pb, _ = points.cloud_problem(x, y, None, None, 2.0, None, None, divergences._backend.np_namespace())
     s = _online.OnlineMap.at(pb, np.zeros(n), 0.05).start()
     out = dict(n_iter=1, error=float(s.error), value=float("nan"))
 out["seconds"] = time.perf_counter() - start

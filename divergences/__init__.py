@@ -24,8 +24,8 @@ from .fdiv import alpha_divergence
 from .fdiv import f_divergence
 from .fdiv import variational_f
 from .gaussian import gaussian_wasserstein
-from .gaussian_divergences import gaussian_hellinger
-from .gaussian_divergences import gaussian_kl
+from .gaussian import gaussian_hellinger
+from .gaussian import gaussian_kl
 from .transport.one_d import wasserstein_1d
 from .pairwise import pairwise
 from .qp import qp_divergence

@@ -6,6 +6,8 @@ import numpy as np
 
 import divergences as dv
 
+__all__ = ["main"]
+
 
 def _rows() -> list[tuple[str, float]]:
     rng = np.random.default_rng(0)

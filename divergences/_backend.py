@@ -11,8 +11,28 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+__all__ = [
+    "Array",
+    "Namespace",
+    "Seed",
+    "constant",
+    "default_rng",
+    "device",
+    "from_numpy",
+    "index_array",
+    "is_array",
+    "is_torch",
+    "namespace",
+    "np_namespace",
+    "psd_sqrt",
+    "result_dtype",
+    "to_numpy",
+]
+
 Array = Any
 Namespace = Any
+# Randomness comes only through a seed: an int, a NumPy Generator, or None (fresh entropy).
+Seed = int | np.random.Generator | None
 
 
 def is_array(x: object) -> bool:
@@ -86,7 +106,7 @@ def result_dtype(xp: Namespace, *xs: Array) -> Any:
     return xp.result_type(*floats)
 
 
-def default_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+def default_rng(seed: Seed) -> np.random.Generator:
     """All randomness goes through one NumPy generator built from ``seed``."""
     if isinstance(seed, np.random.Generator):
         return seed
@@ -110,16 +130,6 @@ def psd_sqrt(C: Array, xp: Namespace) -> Array:
     return (V * root[..., None, :]) @ xp.matrix_transpose(V)
 
 
-def logsumexp(x: Array, axis: int, xp: Namespace) -> Array:
-    """log sum exp along ``axis``, stable; rows of -inf give -inf (not NaN)."""
-    if is_torch(xp):
-        return xp.logsumexp(x, dim=axis)  # fused kernel
-    m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    return xp.squeeze(m, axis=axis) + xp.log(xp.sum(xp.exp(x - m), axis=axis))
-
-
-def safe_log(w: Array, xp: Namespace) -> Array:
-    """log w with log 0 = -inf, without a divide-by-zero warning."""
-    positive = w > 0
-    return xp.where(positive, xp.log(xp.where(positive, w, xp.ones_like(w))), -xp.inf)
+def index_array(idx: Any, like: Array, xp: Namespace) -> Array:
+    """Python or NumPy indices as an int64 array of ``xp`` on the device of ``like``."""
+    return xp.asarray(np.asarray(idx, dtype=np.int64), dtype=xp.int64, device=device(like))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-Array = Any
+from ._backend import Array
+
+__all__ = ["Certificate", "SpectralNormResult", "TransportResult"]
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,62 @@ class TransportResult:
     n_iter: int = 0
     lower: Array | None = None
     upper: Array | None = None
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A guaranteed bracket ``lower <= OT(a, b) <= upper`` on the exact cost.
+
+    Attributes
+    ----------
+    lower : array (0-D)
+        ``<a, f> + <b, g>`` for the feasible pair below.
+    upper : array (0-D)
+        ``<M, plan>``.
+    plan : array (n, m)
+        A transport plan exactly in U(a, b) (to round-off): P >= 0, P 1 = a, P^T 1 = b.
+    f, g : arrays (n,), (m,)
+        Potentials feasible for the dual: ``f_i + g_j <= M_ij`` everywhere.
+    """
+
+    lower: Array
+    upper: Array
+    plan: Array
+    f: Array
+    g: Array
+
+    @property
+    def width(self) -> float:
+        return float(self.upper - self.lower)
+
+
+@dataclass(frozen=True)
+class SpectralNormResult:
+    """The outcome of :func:`spectral_norm`.
+
+    Attributes
+    ----------
+    value : array (0-D)
+        :math:`\\|A v\\|` at the final unit vector ``v``: a lower bound on the
+        spectral norm :math:`\\sigma_1(A)`. Differentiable (PyTorch) through the
+        operator with ``v`` held fixed: for a matrix the gradient is
+        :math:`u v^\\top`, that of spectral normalisation (Miyato et al. 2018).
+    u, v : arrays (m,), (n,)
+        Unit left and right singular vector estimates (constants, no graph); pass
+        ``v`` back as ``v0`` to continue the iteration (persistent power iteration).
+    n_iter : int
+        Power iterations run (each one ``matvec`` and one ``rmatvec``).
+    converged : bool
+        Whether the residual fell to ``tol``; always False when ``tol`` is None.
+    residual : float
+        :math:`\\|A^\\top u - \\sigma v\\| / \\sigma` at the last iteration: some
+        singular value :math:`\\sigma_j` of A satisfies
+        :math:`|\\sigma_j^2 - \\sigma^2| \\le \\sigma^2 \\cdot \\mathrm{residual}`.
+    """
+
+    value: Array
+    u: Array
+    v: Array
+    n_iter: int
+    converged: bool
+    residual: float

@@ -8,14 +8,53 @@ asked for it (``normalize=True``).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
-from ._backend import Array, Namespace, device, is_array, namespace, result_dtype
+from ._backend import Array, Namespace, constant, device, is_array, namespace, result_dtype
+
+__all__ = [
+    "ON_FAIL",
+    "as_array",
+    "as_float",
+    "balanced",
+    "broadcast_batch",
+    "check_finite",
+    "check_ndim",
+    "check_nonempty",
+    "check_p",
+    "check_positive_int",
+    "check_psd",
+    "choice",
+    "cost_and_weights",
+    "cost_matrix",
+    "fraction",
+    "is_symmetric",
+    "like_array",
+    "matrices",
+    "nonnegative_number",
+    "on_fail",
+    "point_measures",
+    "points",
+    "positive_int_or_zero",
+    "positive_number",
+    "probability_vectors",
+    "real_number",
+    "report_failure",
+    "same_bins",
+    "same_dimension",
+    "samples",
+    "subset_size",
+    "symmetric",
+    "symmetric_matrix",
+    "symmetric_psd",
+    "weights",
+]
 
 
-def as_array(x: object, name: str, xp: Namespace) -> Array:
+def as_array(x: Any, name: str, xp: Namespace) -> Array:
     """``x`` as an array of ``xp`` with a real dtype (lists and scalars accepted)."""
     if x is None:
         raise TypeError(f"{name} must be an array, got None")
@@ -63,15 +102,22 @@ def check_nonempty(x: Array, name: str) -> None:
         raise ValueError(f"{name} is empty: a measure needs at least one point")
 
 
+def real_number(x: Any, name: str, expected: str) -> float:
+    """``x`` as a float if it is a real number (bools excluded); TypeError naming
+    ``name`` and what was ``expected`` otherwise."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be {expected}, got {x!r}")
+    return float(x)
+
+
 def check_p(p: float) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
-        raise TypeError(f"p must be a real number >= 1, got {p!r}")
+    p = real_number(p, "p", "a real number >= 1")
     if not (math.isfinite(p) and p >= 1):
         raise ValueError(f"p must be a finite number >= 1, got {p!r}")
     return float(p)
 
 
-def check_positive_int(k: object, name: str) -> int:
+def check_positive_int(k: Any, name: str) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"{name} must be a positive integer, got {k!r}")
     if k < 1:
@@ -79,7 +125,7 @@ def check_positive_int(k: object, name: str) -> int:
     return int(k)
 
 
-def weights(w: object, name: str, n: int, xp: Namespace, dtype: Any, dev: Any) -> Array:
+def weights(w: Any, name: str, n: int, xp: Namespace, dtype: Any, dev: Any) -> Array:
     """Nonnegative finite weights of length ``n`` (uniform when ``w`` is None).
 
     Only the last axis is checked against ``n``; leading axes are batch axes.
@@ -119,7 +165,7 @@ def _first(s: Array) -> float:
     return float(namespace(s).reshape(s, (-1,))[0]) if is_array(s) else float(s)
 
 
-def cost_matrix(M: object, xp: Namespace) -> Array:
+def cost_matrix(M: Any, xp: Namespace) -> Array:
     """A finite 2-D cost with at least one row and one column, in a float dtype."""
     M = as_array(M, "M", xp)
     check_ndim(M, "M", (2,))
@@ -129,7 +175,7 @@ def cost_matrix(M: object, xp: Namespace) -> Array:
     return M
 
 
-def points(x: object, name: str, xp: Namespace) -> Array:
+def points(x: Any, name: str, xp: Namespace) -> Array:
     """A finite point cloud of shape (n,) or (n, d), n >= 1."""
     x = as_array(x, name, xp)
     check_ndim(x, name, (1, 2))
@@ -145,13 +191,13 @@ def same_dimension(x: Array, y: Array) -> None:
         raise ValueError(f"x and y must live in the same dimension, got d = {dx} and d = {dy}")
 
 
-def choice(value: object, name: str, options: tuple[str, ...]) -> str:
+def choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value  # type: ignore[return-value]
 
 
-def point_measures(x: object, y: object, a: object, b: object, xp: Namespace, normalize: bool):
+def point_measures(x: Any, y: Any, a: Any, b: Any, xp: Namespace, normalize: bool):
     """Two empirical measures in R^d: points as (n, d) and (m, d) arrays of one float
     dtype, and their weights (``None`` for both when uniform and not normalised)."""
     x, y = points(x, "x", xp), points(y, "y", xp)
@@ -169,17 +215,15 @@ def point_measures(x: object, y: object, a: object, b: object, xp: Namespace, no
     return x, y, a, b
 
 
-def positive_number(x: object, name: str, *, allow_inf: bool = False) -> float:
+def positive_number(x: Any, name: str, *, allow_inf: bool = False) -> float:
     """A real number > 0 (finite unless ``allow_inf``)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive number, got {x!r}")
-    x = float(x)
+    x = real_number(x, name, "a positive number")
     if not (x > 0) or (math.isinf(x) and not allow_inf):
         raise ValueError(f"{name} must be a {'positive' if allow_inf else 'finite positive'} number, got {x!r}")
     return x
 
 
-def fraction(x: object, name: str) -> float:
+def fraction(x: Any, name: str) -> float:
     """A real number strictly between 0 and 1."""
     x = positive_number(x, name)
     if x >= 1:
@@ -187,7 +231,7 @@ def fraction(x: object, name: str) -> float:
     return x
 
 
-def positive_int_or_zero(k: object, name: str) -> int:
+def positive_int_or_zero(k: Any, name: str) -> int:
     """A nonnegative integer."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"{name} must be a nonnegative integer, got {k!r}")
@@ -196,7 +240,7 @@ def positive_int_or_zero(k: object, name: str) -> int:
     return int(k)
 
 
-def probability_vectors(x: object, name: str, xp: Namespace, dtype: Any, normalize: bool) -> Array:
+def probability_vectors(x: Any, name: str, xp: Namespace, dtype: Any, normalize: bool) -> Array:
     """Histograms along the last axis (leading axes are a batch): finite, nonnegative,
     with at least one bin, each of total mass 1 up to ``sqrt(eps)`` relative (eps the
     dtype's machine epsilon), or rescaled to mass 1 when ``normalize``."""
@@ -224,7 +268,7 @@ def probability_vectors(x: object, name: str, xp: Namespace, dtype: Any, normali
     return x
 
 
-def cost_and_weights(M: object, a: object, b: object, xp: Namespace) -> tuple[Array, Array, Array]:
+def cost_and_weights(M: Any, a: Any, b: Any, xp: Namespace) -> tuple[Array, Array, Array]:
     """A finite (n, m) cost and 1-D weights (uniform when None) in its dtype and
     device; the masses are not compared here (balanced problems call ``balanced``)."""
     M = cost_matrix(M, xp)
@@ -234,3 +278,156 @@ def cost_and_weights(M: object, a: object, b: object, xp: Namespace) -> tuple[Ar
     check_ndim(a, "a", (1,))
     check_ndim(b, "b", (1,))
     return M, a, b
+
+
+def same_bins(p: Array, q: Array, np_: str, nq: str, xp: Namespace) -> tuple[Array, Array]:
+    """p and q with one number of bins (last axis) and their batch axes broadcast."""
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(
+            f"{np_} and {nq} must have the same number of bins (last axis), got shapes "
+            f"{tuple(p.shape)} and {tuple(q.shape)}"
+        )
+    try:
+        shape = np.broadcast_shapes(tuple(p.shape), tuple(q.shape))
+    except ValueError:
+        raise ValueError(
+            f"the batch shapes of {np_} {tuple(p.shape)} and {nq} {tuple(q.shape)} do not broadcast"
+        ) from None
+    if tuple(p.shape) == shape and tuple(q.shape) == shape:
+        return p, q
+    return xp.broadcast_to(p, shape), xp.broadcast_to(q, shape)
+
+
+def samples(t: Array, name: str, xp: Namespace, dtype: Any, *, axis: str = "the samples") -> Array:
+    """Finite values with at least one axis (``axis`` says what it holds) and at least
+    one entry, in ``dtype``."""
+    t = as_float(t, xp, dtype)
+    if t.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis ({axis}), got a scalar")
+    check_nonempty(t, name)
+    check_finite(t, name, xp)
+    return t
+
+
+def matrices(A: Any, name: str, xp: Namespace, *, square: bool = False) -> Array:
+    """A finite, nonempty real (..., n, k) array in a floating dtype (float64 for integers)."""
+    A = as_array(A, name, xp)
+    if A.ndim < 2:
+        raise ValueError(f"{name} must be a matrix of shape (..., n, k), got shape {tuple(A.shape)}")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"{name} must be a square matrix of shape (..., n, n), got shape {tuple(A.shape)}")
+    if math.prod(A.shape) == 0:
+        raise ValueError(f"{name} is empty: got shape {tuple(A.shape)}")
+    A = as_float(A, xp, result_dtype(xp, A))
+    check_finite(A, name, xp)
+    return A
+
+
+def _asymmetry(A: Array, xp: Namespace) -> Array:
+    """Per matrix: max |A - A^T| relative to max |A| (0 for a zero matrix); out of the graph."""
+    A0 = constant(A, xp)
+    scale = xp.max(xp.abs(A0), axis=(-2, -1))
+    gap = xp.max(xp.abs(A0 - xp.matrix_transpose(A0)), axis=(-2, -1))
+    return gap / xp.where(scale > 0, scale, xp.ones_like(scale))
+
+
+def is_symmetric(A: Array, xp: Namespace) -> bool:
+    """Every matrix of the batch symmetric up to ``sqrt(eps)`` relative."""
+    return bool(xp.all(_asymmetry(A, xp) <= math.sqrt(xp.finfo(A.dtype).eps)))
+
+
+def symmetric(A: Array, name: str, xp: Namespace) -> Array:
+    """``(A + A^T) / 2`` after checking ``|A - A^T| <= sqrt(eps) max|A|`` (square ``A``)."""
+    if A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"{name} must be a square matrix of shape (..., n, n), got shape {tuple(A.shape)}")
+    if not is_symmetric(A, xp):
+        tol = math.sqrt(xp.finfo(A.dtype).eps)
+        raise ValueError(f"{name} must be symmetric (|{name} - {name}^T| <= sqrt(eps) = {tol:.2g} times max|{name}|)")
+    return (A + xp.matrix_transpose(A)) / 2
+
+
+def check_psd(lam: Array, name: str, xp: Namespace) -> None:
+    """Eigenvalues (..., n) of a symmetric matrix: smallest >= -sqrt(eps) times the
+    largest in magnitude, eps the dtype's machine epsilon."""
+    lam = constant(lam, xp)
+    tol = math.sqrt(xp.finfo(lam.dtype).eps)
+    top = xp.max(xp.abs(lam), axis=-1)
+    if bool(xp.any(xp.min(lam, axis=-1) < -tol * top)):
+        raise ValueError(
+            f"{name} must be positive semi-definite (smallest eigenvalue >= -sqrt(eps) = "
+            f"{-tol:.2g} times the largest in magnitude)"
+        )
+
+
+def nonnegative_number(x: Any, name: str) -> float:
+    """A finite real number >= 0."""
+    x = real_number(x, name, "a nonnegative number")
+    if not (math.isfinite(x) and x >= 0):
+        raise ValueError(f"{name} must be a finite nonnegative number, got {x!r}")
+    return x
+
+
+def like_array(like: Any) -> tuple[Array, Namespace]:
+    """The array whose namespace, dtype and device random probes take (NumPy float64
+    when None)."""
+    if like is None:
+        return np.zeros(0), namespace(np.zeros(0))
+    if not is_array(like):
+        raise TypeError(f"like must be an array (whose namespace, dtype and device the probes take), got {like!r}")
+    xp = namespace(like)
+    if not xp.isdtype(like.dtype, "real floating"):
+        raise TypeError(f"like must have a real floating dtype, got {like.dtype}")
+    return like, xp
+
+
+def symmetric_matrix(L: Any, name: str, xp: Namespace, *, batch: bool = False) -> Array:
+    """A finite, nonempty, symmetric (then symmetrised) square kernel; 2-D unless ``batch``."""
+    L = matrices(L, name, xp, square=True)
+    if not batch and L.ndim != 2:
+        raise ValueError(f"{name} must be a single (n, n) kernel, got shape {tuple(L.shape)}")
+    return symmetric(L, name, xp)
+
+
+def symmetric_psd(L: Any, name: str, xp: Namespace, *, batch: bool = False) -> Array:
+    """As :func:`symmetric_matrix`, and positive semi-definite (checked on the eigenvalues)."""
+    L = symmetric_matrix(L, name, xp, batch=batch)
+    check_psd(xp.linalg.eigvalsh(constant(L, xp)), name, xp)
+    return L
+
+
+def subset_size(k: Any, n: int) -> int:
+    """A set size k with 0 <= k <= n (the ground set's size)."""
+    k = positive_int_or_zero(k, "k")
+    if k > n:
+        raise ValueError(f"k = {k} is out of range: the ground set has n = {n} items")
+    return k
+
+
+ON_FAIL = ("warn", "raise")
+
+
+def on_fail(value: Any) -> str:
+    """The ``on_fail`` argument of an iterative method: "warn" or "raise"."""
+    return choice(value, "on_fail", ON_FAIL)
+
+
+def report_failure(on_fail: str, message: str, *, stacklevel: int = 3) -> None:
+    """A method that stopped short of its tolerance warns (RuntimeWarning, pointing at
+    the caller of the public function) or raises RuntimeError, as ``on_fail`` asks;
+    it never returns a quietly wrong number."""
+    if on_fail == "raise":
+        raise RuntimeError(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=stacklevel)
+
+
+def broadcast_batch(xp: Namespace, **named: Array | None) -> list[Array]:
+    """The named arrays with their leading (batch) axes broadcast to one shape; each
+    keeps its last axis, and None passes through."""
+    given = {k: t for k, t in named.items() if t is not None}
+    try:
+        batch = np.broadcast_shapes(*(tuple(t.shape[:-1]) for t in given.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {tuple(t.shape)}" for k, t in given.items())
+        raise ValueError(f"the leading (batch) axes do not broadcast: {shapes}") from None
+    return [t if t is None or tuple(t.shape[:-1]) == batch else xp.broadcast_to(t, (*batch, t.shape[-1]))
+            for t in named.values()]

@@ -78,7 +78,7 @@ def qp_objective(t_rf: Array, t_fr: Array, d: Array, *, lam: float = 1.0) -> Arr
     lam = check.positive_number(lam, "lam")
     raw = [check.as_array(x, n, xp) for x, n in ((t_rf, "t_rf"), (t_fr, "t_fr"), (d, "d"))]
     dtype = result_dtype(xp, *raw)
-    t_rf, t_fr, d = (_finite(x, n, xp, dtype) for x, n in zip(raw, ("t_rf", "t_fr", "d")))
+    t_rf, t_fr, d = (check.samples(x, n, xp, dtype, axis="the pairs") for x, n in zip(raw, ("t_rf", "t_fr", "d")))
     if bool(xp.min(d) < 0):
         raise ValueError("d has negative entries: distances must be >= 0")
     try:
@@ -166,7 +166,7 @@ def qp_divergence(a: Array, b: Array, D: Array, *, lam: float = 1.0, normalize: 
             f"a and b must be histograms on the same points (same last axis), got shapes "
             f"{tuple(a.shape)} and {tuple(b.shape)}"
         )
-    D = _distances(raw_D, a.shape[-1], xp, dtype)
+    D = distance_matrix(raw_D, a.shape[-1], xp, dtype)
     try:
         np.broadcast_shapes(tuple(a.shape[:-1]), tuple(b.shape[:-1]), tuple(D.shape[:-2]))
     except ValueError:
@@ -181,16 +181,7 @@ def qp_divergence(a: Array, b: Array, D: Array, *, lam: float = 1.0, normalize: 
     return (lam / 4) * xp.sum(D * ratio, axis=(-2, -1))
 
 
-def _finite(x: Array, name: str, xp: Namespace, dtype: Any) -> Array:
-    x = check.as_float(x, xp, dtype)
-    if x.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the pairs), got a scalar")
-    check.check_nonempty(x, name)
-    check.check_finite(x, name, xp)
-    return x
-
-
-def _distances(D: Array, n: int, xp: Namespace, dtype: Any) -> Array:
+def distance_matrix(D: Array, n: int, xp: Namespace, dtype: Any) -> Array:
     """A finite nonnegative symmetric (..., n, n) matrix with a zero diagonal, up to
     sqrt(eps) max|D|; returned symmetrised, its diagonal set to 0."""
     D = check.as_float(D, xp, dtype)

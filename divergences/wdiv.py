@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-import numpy as np
 
 from . import _validate as check
 from ._backend import Array, Namespace, device, namespace, result_dtype
+from ._deprecate import renamed_keywords
 
 
 def wasserstein_divergence_objective(
@@ -88,17 +88,18 @@ def wasserstein_divergence_objective(
     k, p = _k_p(k, p)
     raw = [check.as_array(x, n, xp) for x, n in ((t_real, "t_real"), (t_fake, "t_fake"), (grad_norms, "grad_norms"))]
     dtype = result_dtype(xp, *raw)
-    tr, tf, g = (_samples(x, n, xp, dtype) for x, n in zip(raw, ("t_real", "t_fake", "grad_norms")))
+    tr, tf, g = (check.samples(x, n, xp, dtype) for x, n in zip(raw, ("t_real", "t_fake", "grad_norms")))
     if bool(xp.min(g) < 0):
         raise ValueError("grad_norms has negative entries: norms must be >= 0")
     return xp.mean(tr, axis=-1) - xp.mean(tf, axis=-1) - k * xp.mean(g**p, axis=-1)
 
 
+@renamed_keywords(x_weights="a", y_weights="b")
 def wasserstein_divergence_1d(
     x: Array,
     y: Array,
-    x_weights: Array | None = None,
-    y_weights: Array | None = None,
+    a: Array | None = None,
+    b: Array | None = None,
     *,
     k: float = 2.0,
     p: float = 6.0,
@@ -127,8 +128,9 @@ def wasserstein_divergence_1d(
     x, y : arrays (..., n), (..., m)
         Samples of P and of Q (last axis: points; leading axes are a batch and
         broadcast).
-    x_weights, y_weights : arrays (..., n), (..., m), optional
-        Probability weights (uniform when omitted), each of total mass 1.
+    a, b : arrays (..., n), (..., m), optional
+        Probability weights (uniform when omitted), each of total mass 1. The former
+        names ``x_weights``, ``y_weights`` still work, with a DeprecationWarning.
     k : float
         Penalty weight, > 0.
     p : float
@@ -171,15 +173,15 @@ def wasserstein_divergence_1d(
     >>> float(wasserstein_divergence_1d(np.array([1.0]), np.array([0.0]), k=1.0, p=2.0))
     0.25
     """
-    xp = namespace(x, y, x_weights, y_weights)
+    xp = namespace(x, y, a, b)
     k, p = _k_p(k, p)
     rx, ry = check.as_array(x, "x", xp), check.as_array(y, "y", xp)
     dtype = result_dtype(xp, rx, ry)
-    x, y = _samples(rx, "x", xp, dtype), _samples(ry, "y", xp, dtype)
-    xw = _weights(x_weights, "x_weights", x, xp, dtype, normalize)
-    yw = _weights(y_weights, "y_weights", y, xp, dtype, normalize)
+    x, y = check.samples(rx, "x", xp, dtype), check.samples(ry, "y", xp, dtype)
+    xw = _weights(a, "a", x, xp, dtype, normalize)
+    yw = _weights(b, "b", y, xp, dtype, normalize)
     bounds = _support(support)
-    x, y, xw, yw = _broadcast(xp, ("x", x), ("y", y), ("x_weights", xw), ("y_weights", yw))
+    x, y, xw, yw = check.broadcast_batch(xp, x=x, y=y, a=xw, b=yw)
 
     z = xp.concat([x, y], axis=-1)
     order = xp.argsort(z, axis=-1, stable=False)
@@ -214,21 +216,10 @@ def wasserstein_divergence_1d(
 
 def _k_p(k: object, p: object) -> tuple[float, float]:
     k = check.positive_number(k, "k")
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"p must be a real number > 1, got {p!r}")
-    p = float(p)
+    p = check.real_number(p, "p", "a real number > 1")
     if not (math.isfinite(p) and p > 1):
         raise ValueError(f"p must be a finite number > 1 (at p = 1 the supremum is 0 or inf), got {p!r}")
     return k, p
-
-
-def _samples(x: Array, name: str, xp: Namespace, dtype: Any) -> Array:
-    x = check.as_float(x, xp, dtype)
-    if x.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the samples), got a scalar")
-    check.check_nonempty(x, name)
-    check.check_finite(x, name, xp)
-    return x
 
 
 def _weights(w: Any, name: str, x: Array, xp: Namespace, dtype: Any, normalize: bool) -> Array:
@@ -241,26 +232,16 @@ def _weights(w: Any, name: str, x: Array, xp: Namespace, dtype: Any, normalize: 
     return w
 
 
-def _support(support: object) -> tuple[float, float] | None:
+def _support(support: Any) -> tuple[float, float] | None:
     if support is None:
         return None
     try:
-        lo, hi = (float(s) for s in support)  # type: ignore[union-attr]
+        lo, hi = (float(s) for s in support)
     except (TypeError, ValueError):
         raise ValueError(f"support must be a pair (lo, hi) of real numbers, got {support!r}") from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"support must be a finite interval (lo, hi) with lo < hi, got {support!r}")
     return lo, hi
-
-
-def _broadcast(xp: Namespace, *named: tuple[str, Array]) -> list[Array]:
-    """Broadcast the leading (batch) axes of all arrays to one shape."""
-    try:
-        batch = np.broadcast_shapes(*(tuple(a.shape[:-1]) for _, a in named))
-    except ValueError:
-        shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in named)
-        raise ValueError(f"the leading (batch) axes do not broadcast: {shapes}") from None
-    return [a if tuple(a.shape[:-1]) == batch else xp.broadcast_to(a, (*batch, a.shape[-1])) for _, a in named]
 
 
 __all__ = ["wasserstein_divergence_1d", "wasserstein_divergence_objective"]

@@ -109,6 +109,8 @@ def critic_gap(critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> Critic
     dtype = torch.promote_types(torch.promote_types(fr.dtype, ff.dtype), x.dtype)
     fr, ff, x, y = fr.to(dtype), ff.to(dtype), x.to(dtype), y.to(dtype)
     kr = float(divergences.kantorovich_rubinstein(fr, ff))
+    # Euclidean cost from differences (no |x|^2 + |y|^2 - 2 x.y cancellation); divergences
+    # keeps its own blockwise one private (transport/_cost.py)
     M = torch.sqrt(((x[:, None, :] - y[None, :, :]) ** 2).sum(dim=-1))
     w1 = float(divergences.solve(M, on_fail="raise").value)
     lip = float(divergences.lipschitz_constant(torch.cat([fr, ff]), torch.cat([x, y])))

@@ -96,8 +96,10 @@ class MinibatchDiscrimination(torch.nn.Module):
 
     and the output is :math:`[f(x_i), o(x_i)] \in \mathbb R^{A + B}` (Salimans et al.
     2016, arXiv 1606.03498, Sec. 3.2; B = 100 kernels of dimension C = 5 by default).
-    Self-pairs :math:`j = i` (always :math:`c = 1`) are excluded, so a batch of one
-    sample gets :math:`o = 0`. Time O(N^2 B C), memory O(N^2 B).
+    Self-pairs :math:`j = i` (always :math:`c = 1`) are excluded by default, so a
+    batch of one sample gets :math:`o = 0`; the paper's sum runs over all j, which
+    adds the constant 1 to every feature (``include_self=True``). Time O(N^2 B C),
+    memory O(N^2 B).
 
     Parameters
     ----------
@@ -109,6 +111,8 @@ class MinibatchDiscrimination(torch.nn.Module):
         C (default 5).
     init_std : float
         Standard deviation of T's normal initialisation (default 0.05).
+    include_self : bool
+        Sum over j = i too, as the paper writes it (default False: o = 0 for a lone sample).
 
     Examples
     --------
@@ -125,6 +129,7 @@ class MinibatchDiscrimination(torch.nn.Module):
         kernel_dim: int = 5,
         *,
         init_std: float = 0.05,
+        include_self: bool = False,
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
@@ -132,13 +137,17 @@ class MinibatchDiscrimination(torch.nn.Module):
         for value, name in ((in_features, "in_features"), (num_kernels, "num_kernels"), (kernel_dim, "kernel_dim")):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not isinstance(include_self, bool):
+            raise TypeError(f"include_self must be a bool, got {type(include_self).__name__}")
         self.in_features, self.num_kernels, self.kernel_dim = in_features, num_kernels, kernel_dim
+        self.include_self = include_self
         std = positive(init_std, "init_std", allow_zero=True)
         self.T = torch.nn.Parameter(torch.empty(in_features, num_kernels * kernel_dim, dtype=dtype, device=device))
         torch.nn.init.normal_(self.T, std=std)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, num_kernels={self.num_kernels}, kernel_dim={self.kernel_dim}"
+        return (f"in_features={self.in_features}, num_kernels={self.num_kernels}, kernel_dim={self.kernel_dim}, "
+                f"include_self={self.include_self}")
 
     def similarities(self, x: torch.Tensor) -> torch.Tensor:
         """o(x_i), shape (N, B): the summed kernel similarities to the other samples."""
@@ -148,6 +157,8 @@ class MinibatchDiscrimination(torch.nn.Module):
         n = f.shape[0]
         M = (f @ self.T).reshape(n, self.num_kernels, self.kernel_dim).transpose(0, 1)  # (B, N, C)
         c = torch.exp(-torch.cdist(M, M, p=1.0))  # (B, N, N), exact L1 (no matmul trick)
+        if self.include_self:
+            return c.sum(dim=2).transpose(0, 1)
         off = ~torch.eye(n, dtype=torch.bool, device=f.device)
         return (c * off).sum(dim=2).transpose(0, 1)
 

@@ -1,27 +1,30 @@
-"""gan.arena: the command line end to end (files, fields, reproducibility, bad input),
-and the scorers' numbers against closed forms (W_2 of a translation and in 1-D, mode
-coverage on hand-made samples, the quality share of the targets themselves)."""
+"""gan.arena: the command line end to end (files, fields, logs, checkpoints, reproducibility,
+bad input), seeds to ranks (aggregation, the tie rule), the recipe table against the papers,
+the digits scorer, and the scorers' numbers against closed forms."""
 
 import importlib.util
+import io
 import json
 import math
 import sys
 
 import numpy as np
 import pytest
+from scipy import stats as scipy_stats
 
 torch = pytest.importorskip("torch")
 
 import gan  # noqa: E402
 from gan import arena  # noqa: E402
-from gan.arena import report, score, trainer  # noqa: E402
+from gan.arena import recipes, report, score, stats, trainer  # noqa: E402
 from gan.arena.__main__ import main  # noqa: E402
 from gan.arena.records import Checkpoint, Record  # noqa: E402
 from gan.arena.targets import TARGETS  # noqa: E402
 
-SMALL = ["--losses", "ns-sgan,wgan-gp", "--targets", "ring8", "--steps", "30", "--samples", "200", "--workers", "1"]
-FIELDS = {"loss", "target", "w2", "w2_floor", "modes", "n_modes", "quality", "audit_gap", "seconds", "diverged",
-          "steps", "seed", "samples", "n_critic", "device", "curve"}
+SMALL = ["--losses", "ns-sgan,wgan-gp", "--targets", "ring8", "--steps", "20", "--samples", "100", "--workers", "1",
+         "--seeds", "2"]
+FIELDS = {"loss", "target", "seed", "w2", "w2_floor", "modes", "n_modes", "quality", "audit_gap", "seconds",
+          "diverged", "steps", "samples", "n_critic", "device", "curve", "recipe", "classes", "class_kl"}
 
 
 def _run(out, *extra):
@@ -39,53 +42,101 @@ def first(tmp_path_factory):
     return out, _run(out)
 
 
-def test_cli_writes_every_file_and_field(first, capsys):
+def test_cli_writes_every_file_and_field(first):
     out, records = first
-    names = {"results.json", "results.csv", "leaderboard.md"}
+    names = {"results.json", "results.csv", "leaderboard.md", "logs", "checkpoints"}
     if importlib.util.find_spec("matplotlib") is not None:
-        names |= {"samples_ring8.png", "w2_ring8.png"}
+        names |= {"leaderboard.png", "samples_ring8.png", "w2_ring8.png"}
     assert names <= {p.name for p in out.iterdir()}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging or probe left
-    assert [(r["loss"], r["target"]) for r in records] == [("ns-sgan", "ring8"), ("wgan-gp", "ring8")]
+    assert [(r["loss"], r["target"], r["seed"]) for r in records] == [
+        ("ns-sgan", "ring8", 0), ("ns-sgan", "ring8", 1), ("wgan-gp", "ring8", 0), ("wgan-gp", "ring8", 1)]
     for r in records:
         assert FIELDS <= set(r)
-        assert [c["step"] for c in r["curve"]] == [8, 15, 23, 30]
+        assert [c["step"] for c in r["curve"]] == [5, 10, 15, 20]
         final = r["curve"][-1]
         assert (r["w2"], r["modes"], r["quality"], r["audit_gap"]) == (
             final["w2"], final["modes"], final["quality"], final["audit_gap"])
         assert r["w2"] > r["w2_floor"] > 0 and r["n_modes"] == 8 and 0 <= r["modes"] <= 8
-        assert 0 <= r["quality"] <= 1 and r["audit_gap"] >= -1e-9 and r["seconds"] > 0
-    assert [r["n_critic"] for r in records] == [1, 5]
+        assert r["classes"] is None and r["class_kl"] is None and r["recipe"] == "common"
     csv_lines = (out / "results.csv").read_text().splitlines()
-    assert csv_lines[0].split(",") == list(report.CSV_COLUMNS) and len(csv_lines) == 3
+    assert csv_lines[0].split(",") == list(report.CSV_COLUMNS) and len(csv_lines) == 5
     board = (out / "leaderboard.md").read_text()
-    assert "## ring8" in board and "| 1 |" in board and "| 2 |" in board
+    assert "## ring8" in board and " ± " in board and "Welch" in board
 
 
-def test_the_same_seed_gives_the_same_numbers(first, tmp_path):
+def test_per_step_logs_hold_both_losses_and_w2_at_the_checkpoints(first):
+    out, records = first
+    lines = (out / "logs" / "ring8" / "wgan-gp" / "seed1.csv").read_text().splitlines()
+    assert lines[0] == "step,critic_loss,generator_loss,w2" and len(lines) == 21
+    rows = [line.split(",") for line in lines[1:]]
+    assert [int(r[0]) for r in rows] == list(range(1, 21))
+    assert all(math.isfinite(float(r[1])) and math.isfinite(float(r[2])) for r in rows)
+    curve = records[3]["curve"]
+    assert {int(r[0]): float(r[3]) for r in rows if r[3]} == {c["step"]: c["w2"] for c in curve}
+
+
+def test_a_log_row_is_the_step_the_trainer_took():
+    record = trainer.train(trainer.Job("wgan", "ring8", 3, 0, 50))
+    text = report.log_csv(record)
+    assert [float(x) for x in text.splitlines()[2].split(",")[1:3]] == record.log[1].tolist()
+
+
+def test_checkpoints_load_back_with_weights_only_and_give_the_same_samples(first):
+    out, _ = first
+    records = arena.run("ns-sgan", "ring8", 20, 0, samples=100, seeds=1, workers=1, progress=False)
+    state = torch.load(out / "checkpoints" / "ring8" / "ns-sgan" / "seed0.pt", weights_only=True)
+    arch = trainer.ARCH["ring8"]
+    G = arena.models.Generator(arch.z_dim, arch.hidden, arch.depth)
+    G.load_state_dict(state)
+    z = torch.randn(100, arch.z_dim, generator=torch.Generator().manual_seed(
+        int(trainer.seed_sequence(0, "run", "ns-sgan", "ring8").generate_state(3)[1])))
+    with torch.no_grad():
+        assert np.array_equal(G(z).to(torch.float64).numpy(), records[0].samples_xy)
+
+
+def test_the_same_seeds_give_the_same_numbers(first):
     _, records = first
-    assert _without_seconds(_run(tmp_path / "again")) == _without_seconds(records)
-    other = _run(tmp_path / "other", "--seed", "1")
-    assert [r["w2"] for r in other] != [r["w2"] for r in records]
+
+    def again(seed):
+        return [r.as_dict() for r in arena.run("ns-sgan,wgan-gp", "ring8", 20, seed, samples=100, seeds=2, workers=1,
+                                                progress=False)]
+
+    assert _without_seconds(again(0)) == _without_seconds(records)
+    other = again(1)  # seeds 1 and 2
+    assert [r["w2"] for r in other if r["seed"] == 1] == [r["w2"] for r in records if r["seed"] == 1]
+    assert [r["w2"] for r in other if r["seed"] == 2] != [r["w2"] for r in records if r["seed"] == 0]
 
 
 def test_a_run_does_not_depend_on_the_other_runs(first):
     _, records = first
-    alone = arena.run("wgan-gp", "ring8", 30, 0, samples=200, workers=1, progress=False)[0].as_dict()
-    assert _without_seconds([alone]) == _without_seconds(records[1:])
+    alone = arena.run("wgan-gp", "ring8", 20, 1, samples=100, seeds=1, workers=1, progress=False)[0].as_dict()
+    del alone["w2_floor"]  # the floor is computed from the first seed of a run
+    assert _without_seconds([alone]) == [{k: v for k, v in r.items() if k != "w2_floor"}
+                                         for r in _without_seconds(records[3:])]
+
+
+def test_progress_outside_a_terminal_is_plain_lines_naming_the_run(capsys):
+    arena.run("ns-sgan", "ring8", 20, 0, samples=50, seeds=2, workers=1)
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    lines = err.splitlines()
+    assert lines[-1].startswith("arena: ns-sgan on ring8, seed 1: 100% 40/40 generator steps")
+    assert any(line.startswith("arena: ns-sgan on ring8, seed 0:") for line in lines)
 
 
 @pytest.mark.parametrize("argv, flag", [
     (["--losses", "sgan,nope"], "--losses"),
     (["--losses", ""], "--losses"),
     (["--losses", "nope+gdpp"], "--losses"),
+    (["--losses", "ns-sgan+gdpp+single"], "--losses"),
     (["--targets", "moons"], "--targets"),
     (["--steps", "0"], "--steps"),
-    (["--steps", "-5"], "--steps"),
     (["--steps", "1.5"], "--steps"),
-    (["--steps", "ten"], "--steps"),
     (["--samples", "3"], "--samples"),
     (["--seed", "-1"], "--seed"),
+    (["--seeds", "0"], "--seeds"),
+    (["--recipe", "mine"], "--recipe"),
     (["--workers", "0"], "--workers"),
     (["--device", "tpu"], "--device"),
 ])
@@ -112,13 +163,14 @@ def test_an_unwritable_out_exits_2_and_writes_nothing(where, tmp_path, capsys):
 
 
 def test_run_rejects_bad_options_by_name():
-    for kwargs, name in (({"losses": "x"}, "losses"), ({"steps": 0}, "steps"), ({"samples": 10**6}, "samples")):
+    for kwargs, name in (({"losses": "x"}, "losses"), ({"steps": 0}, "steps"), ({"samples": 10**6}, "samples"),
+                         ({"seeds": 0}, "seeds"), ({"recipe": "x"}, "recipe")):
         with pytest.raises(ValueError, match=f"^{name}: "):
             arena.run(**{"targets": "ring8", **kwargs}, progress=False)
 
 
-def test_a_failed_write_leaves_nothing(first, tmp_path, monkeypatch):
-    records = arena.run("ns-sgan", "ring8", 4, 0, samples=50, workers=1, progress=False)
+def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    records = arena.run("ns-sgan", "ring8", 4, 0, samples=50, seeds=1, workers=1, progress=False)
 
     def broken(*args):
         raise RuntimeError("disk full")
@@ -136,11 +188,11 @@ def test_a_failed_write_leaves_nothing(first, tmp_path, monkeypatch):
 
 
 def test_without_matplotlib_the_pngs_are_skipped_with_a_note(tmp_path, monkeypatch, capsys):
-    records = arena.run("ns-sgan", "ring8", 4, 0, samples=50, workers=1, progress=False)
+    records = arena.run("ns-sgan", "ring8", 4, 0, samples=50, seeds=1, workers=1, progress=False)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
-    written = report.write(records, tmp_path / "out")
-    assert sorted(p.name for p in written) == ["leaderboard.md", "results.csv", "results.json"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["leaderboard.md", "results.csv", "results.json"]
+    report.write(records, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "checkpoints", "leaderboard.md", "logs", "results.csv", "results.json"]
     assert "skipping the PNG figures" in capsys.readouterr().err
 
 
@@ -203,28 +255,95 @@ def test_audit_gap_is_zero_at_the_optimal_potential_and_positive_otherwise():
     assert score.audit_gap(lambda x: x[:, 1], real, fake) == pytest.approx(2.0)  # a blind critic: gap = W_1
 
 
-# ----------------------------------------------------------------- runs, recipes
+# ------------------------------------------------------------------ seeds to ranks
 
 
-def test_every_registered_loss_has_a_recipe_and_builds():
-    assert set(gan.LOSSES) <= set(arena.LOSSES)
-    assert {n for n in arena.LOSSES if n.endswith("+gdpp")} == {"ns-sgan+gdpp", "wgan-gp+gdpp", "hinge+gdpp"}
+def _record(loss, w2, seed=0, target="ring8", modes=8, classes=None, class_kl=None):
+    return Record(loss, target, seed, 10, 100, 1, "cpu", w2, 0.3, modes if w2 else 0, 8, 0.5,
+                  0.1 if w2 else None, w2 is None, 1.0, (Checkpoint(10, w2, 8, 0.5, 0.1),),
+                  classes=classes, class_kl=class_kl)
+
+
+def test_aggregation_is_mean_and_sample_sd_over_seeds():
+    records = [_record("a", w, s, modes=m) for s, (w, m) in enumerate([(0.5, 8), (0.7, 6), (0.9, 7)])]
+    records += [_record("b", 1.0, 0), _record("b", None, 1), _record("b", 3.0, 2)]
+    a, b = stats.aggregate(records)
+    assert a.w2 == pytest.approx((0.7, 0.2)) and a.modes == pytest.approx((7.0, 1.0)) and a.diverged == 0
+    assert a.seeds == (0, 1, 2) and a.rank == 1
+    assert b.w2 == pytest.approx((2.0, math.sqrt(2.0))) and b.diverged == 1 and b.rank == 2  # a diverged seed loses
+    assert stats.mean_sd([4.0]) == (4.0, None) and stats.mean_sd([None]) == (None, None)
+
+
+def test_the_tie_rule_is_welchs_t_at_005_and_works_at_three_seeds():
+    good, bad = [0.30, 0.32, 0.31], [0.50, 0.55, 0.52]
+    p = scipy_stats.ttest_ind(good, bad, equal_var=False).pvalue
+    assert p < 0.05 and stats.beats(good, bad) and not stats.beats(bad, good)
+    # Welch's statistic by hand: t = (m1 - m2) / sqrt(s1^2/n1 + s2^2/n2)
+    t = (np.mean(good) - np.mean(bad)) / math.sqrt(np.var(good, ddof=1) / 3 + np.var(bad, ddof=1) / 3)
+    assert scipy_stats.ttest_ind(good, bad, equal_var=False).statistic == pytest.approx(t)
+    overlapping = [0.35, 0.60, 0.45]
+    assert not stats.beats(good, overlapping) and not stats.beats(overlapping, good)
+    assert stats.ranks([good, bad, overlapping]) == [1, 2, 1]
+    assert stats.ranks([[0.2, 0.2, 0.2], [0.3, 0.3, 0.3]]) == [1, 2]  # zero spread: deterministic runs
+    assert stats.ranks([[0.2, 0.2, 0.2], [0.2, 0.2, 0.2]]) == [1, 1]
+    assert stats.ranks([[0.9, 1.0, 1.1], [0.1, None, 0.1]]) == [1, 2]  # fewer diverged seeds beat
+    assert stats.ranks([[0.1], [0.9]]) == [1, 1]  # one seed cannot separate
+
+
+def test_leaderboard_reports_mean_sd_and_shared_ranks():
+    records = [_record("a", w, s) for s, w in enumerate([0.30, 0.32, 0.31])]
+    records += [_record("b", w, s) for s, w in enumerate([0.35, 0.60, 0.45])]
+    records += [_record("c", w, s) for s, w in enumerate([0.90, 0.95, 0.92])]
+    board = report.leaderboard(records)
+    assert "| 1 | a | 0.310 ± 0.010 |" in board and "| 1 | b | 0.467 ± 0.126 |" in board
+    assert "| 3 | c | 0.923 ± 0.025 |" in board
+    assert json.loads(json.dumps([r.as_dict() for r in records]))[0]["w2"] == 0.30
+
+
+# ----------------------------------------------------------------- recipes, entries
+
+
+def test_recipe_table_matches_the_papers():
+    wgan, gp, div, qp = (recipes.PAPER[n] for n in ("wgan", "wgan-gp", "wgan-div", "gan-qp"))
+    assert (wgan.optimizer, wgan.lr_critic, wgan.lr_generator, wgan.n_critic, wgan.clip) == ("rmsprop", 5e-5, 5e-5, 5, 0.01)
+    assert (gp.optimizer, gp.lr_critic, gp.betas, gp.n_critic, gp.hparams["lam"]) == ("adam", 1e-4, (0.0, 0.9), 5, 10.0)
+    assert (div.hparams["k"], div.hparams["p"], div.n_critic) == (2.0, 6.0, 5)
+    assert (qp.hparams["lam"], qp.optimizer, qp.lr_critic, qp.betas[0], qp.n_critic) == (10.0, "adam", 2e-4, 0.5, 2)
+    assert set(recipes.PAPER) == set(gan.LOSSES) and all(r.citation for r in recipes.PAPER.values())
+    # the common recipe: one optimiser for all, the loss's own constants kept
+    common = [recipes.recipe(n) for n in ("ns-sgan", "hinge", "rasgan")]
+    assert common[0] == common[1] == common[2] == recipes.COMMON and recipes.recipe("wgan").clip == 0.01 and recipes.recipe("wgan-gp").n_critic == 1
+    assert recipes.recipe("wgan-gp", "paper") == gp
+
+
+def test_every_entry_builds_and_trains_a_step():
     for name in arena.LOSSES:
-        assert arena.recipe(name).n_critic in (1, 5)
-        assert arena.recipes.build_loss(name).name == name
+        assert recipes.build_loss(name).hparams is not None
+    for name in ("ns-sgan+r1+sn", "ns-sgan+single", "ogan:gan-qp", "hinge+gdpp", "wgan"):
+        r = trainer.train(trainer.Job(name, "ring8", 2, 0, 30))
+        assert not r.diverged and len(r.log) == 2
+        assert (r.encoder_corr is not None) == name.startswith("ogan:")
 
 
-def test_gdpp_variant_adds_the_gdpp_term_to_the_generator_loss():
+def test_r1_r2_and_gdpp_entries_add_their_terms():
     torch.manual_seed(0)
     critic = arena.models.Critic()
     real, fake = torch.randn(16, 2), torch.randn(16, 2) + 1
-    base, with_gdpp = gan.loss("hinge"), arena.recipes.build_loss("hinge+gdpp")
+    base = gan.loss("hinge")
+    both = recipes.build_loss("hinge+r1+r2")
+    r1 = gan.penalties.r1(critic, real, gamma=recipes.R_GAMMA)
+    r2 = gan.penalties.r2(critic, fake, gamma=recipes.R_GAMMA)
+    expected = base.critic(critic, real, fake) + r1 + r2
+    assert float(both.critic(critic, real, fake).detach()) == pytest.approx(float(expected.detach()), rel=1e-6)
     with torch.no_grad():
         extra = gan.diversity.gdpp(critic.features(real), critic.features(fake))
-        assert float(with_gdpp.generator(critic, real, fake)) == pytest.approx(
+        assert float(recipes.build_loss("hinge+gdpp").generator(critic, real, fake)) == pytest.approx(
             float(base.generator(critic, real, fake) + extra), rel=1e-6)
-        assert float(with_gdpp.critic(critic, real, fake)) == float(base.critic(critic, real, fake))
-    assert float(extra) > 0
+
+
+def test_sn_entry_normalises_the_critic():
+    G, D = trainer._networks(trainer.Job("hinge+sn", "ring8", 1, 0, 10), TARGETS["ring8"])
+    assert torch.nn.utils.parametrize.is_parametrized(D.head, "weight")
 
 
 def test_a_diverging_run_is_marked_and_still_reports_all_steps(monkeypatch):
@@ -234,19 +353,45 @@ def test_a_diverging_run_is_marked_and_still_reports_all_steps(monkeypatch):
 
     monkeypatch.setattr(trainer, "Generator", NaNGenerator)
     counted = []
-    record = trainer.train(trainer.Job("ns-sgan", "ring8", 60, 0, 50), counted.append)
+    record = trainer.train(trainer.Job("ns-sgan", "ring8", 120, 0, 50), counted.append)
     assert record.diverged and record.w2 is None and record.audit_gap is None and record.modes == 0
-    assert sum(counted) == 60 and record.curve[-1].step < 60
+    assert sum(counted) == 120 and record.curve[-1].step < 120
 
 
-def _record(loss, w2):
-    return Record(loss, "ring8", 0, 10, 100, 1, "cpu", w2, 0.3, 8 if w2 else 0, 8, 0.5, 0.1 if w2 else None,
-                  w2 is None, 1.0, (Checkpoint(10, w2, 8, 0.5, 0.1),))
+# -------------------------------------------------------------------------- digits
 
 
-def test_leaderboard_ranks_by_w2_with_diverged_runs_last():
-    records = [_record("a", None), _record("b", 0.9), _record("c", 0.4)]
-    assert [r.loss for r in report.ranked(records, "ring8")] == ["c", "b", "a"]
-    board = report.leaderboard(records)
-    assert board.index("| 1 | c |") < board.index("| 2 | b |") < board.index("| 3 | a | diverged |")
-    assert json.loads(json.dumps([r.as_dict() for r in records]))[0]["w2"] is None
+@pytest.fixture(scope="module")
+def digits():
+    pytest.importorskip("sklearn")
+    return TARGETS["digits"]
+
+
+def test_digits_split_and_floor(digits):
+    assert digits.train.shape == (1198, 64) and digits.held_out.shape == (599, 64)
+    assert 0.0 <= digits.train.min() and digits.train.max() <= 1.0
+    assert np.bincount(digits.held_out_labels).min() >= 50  # stratified: every class held out
+    floor = score.w2(trainer.real_set(digits, 0, 0, "floor"), digits.held_out)
+    other = score.w2(trainer.real_set(digits, 0, 1, "floor"), digits.held_out)  # another real subset
+    assert abs(other - floor) < 0.05 * floor
+    noise = np.random.default_rng(0).random((599, 64))
+    assert score.w2(noise, digits.held_out) > 1.5 * floor
+
+
+def test_digits_classes_of_real_and_collapsed_generators(digits):
+    from gan.arena.digits import class_coverage
+
+    real = class_coverage(digits.train[:599])
+    assert real.classes == 10 and real.class_kl < 0.05
+    three = digits.train[digits.train_labels == 3][:1]
+    collapsed = class_coverage(np.repeat(three, 599, axis=0))
+    p3 = np.mean(digits.held_out_labels == 3)
+    assert collapsed.classes == 1 and collapsed.class_kl == pytest.approx(-math.log(p3), rel=0.1)
+
+
+def test_a_digits_run_records_classes(digits):
+    r = trainer.train(trainer.Job("ns-sgan", "digits", 2, 0, 100))
+    assert r.samples == 599 and r.samples_xy.shape == (599, 64) and 1 <= r.classes <= 10
+    assert r.class_kl >= 0 and r.modes == r.classes and r.n_modes == 10
+
+

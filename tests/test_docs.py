@@ -60,7 +60,7 @@ def html(tmp_path_factory):
 
 def test_the_site_builds_without_warnings(html):
     for page in ("index", "wasserstein", "entropic", "fdiv", "wdiv", "gan_qp", "relativistic", "dpp",
-                 "determinants", "spectral_norm", "gan", "testing", "gallery/index", "api/index"):
+                 "determinants", "spectral_norm", "gan", "gan_papers", "testing", "gallery/index", "api/index"):
         assert (html / f"{page}.html").is_file(), page
 
 
@@ -107,9 +107,11 @@ def test_gallery_critic_audit(tmp_path):
 @pytest.mark.skipif(find_spec("gan.arena") is None, reason="gan.arena not available")
 def test_gallery_arena_leaderboard(tmp_path):
     out = _run("arena_leaderboard.py", tmp_path)
-    assert out.startswith("# GAN arena leaderboard"), out
+    # a peer's import may print its own notice first (KeOps does when installed)
+    assert re.search(r"^# GAN arena leaderboard$", out, re.M), out
     assert re.search(r"^## ring8: ", out, re.M), out
     rows = [line.split("|")[1:-1] for line in out.splitlines() if re.match(r"^\| \d+ \|", line)]
     assert sorted(r[1].strip() for r in rows) == sorted(["ns-sgan", "rasgan", "gan-qp"]), out
-    assert [int(r[0]) for r in rows] == [1, 2, 3]
+    ranks = [int(r[0]) for r in rows]  # ties share a rank (Welch's t over the seeds)
+    assert ranks[0] == 1 and ranks == sorted(ranks) and all(1 <= k <= 3 for k in ranks)
     assert (tmp_path / "arena" / "leaderboard.md").is_file()

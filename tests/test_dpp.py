@@ -295,7 +295,7 @@ def test_log_space_elementary_symmetric_polynomials(exponents, k):
     # against the brute-force sum over k-subsets, in log space; scales 1e-150 .. 1e150
     k = min(k, len(exponents))
     loglam = np.asarray(exponents) * math.log(10)
-    E = dpp.likelihood._log_esp(loglam, k)
+    E = dpp.sampling._log_esp(loglam, k)
     for l in range(k + 1):
         terms = [sum(loglam[list(S)]) for S in itertools.combinations(range(len(exponents)), l)]
         top = max(terms)

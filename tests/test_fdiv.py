@@ -332,7 +332,7 @@ def test_kind_as_an_fdivergence():
     custom = FDivergence("mine", "KL again", kl.f, kl.conjugate, kl.conjugate_domain, kl.activation,
                          kl.optimal_critic, "none")
     t = np.array([0.1, -0.2])
-    assert float(variational_f(custom, t, t, p, q)) == float(variational_f("kl", t, t, p, q))
+    assert float(variational_f(t, t, p, q, kind=custom)) == float(variational_f(t, t, p, q, kind="kl"))
     with pytest.raises(ValueError, match="kind must be"):
         f_divergence(p, q, custom)
 
@@ -358,8 +358,8 @@ def test_variational_bound_is_tight_at_the_optimal_critic(pair, spec):
     d = _spec(kind, alpha)
     T = d.optimal_critic(p / q)
     exact = float(f_divergence(p, q, kind, **_kw(alpha)))
-    assert float(variational_f(kind, T, T, p, q, **_kw(alpha))) == pytest.approx(exact, rel=1e-9, abs=1e-11)
-    assert float(variational_f(d, T, T, p, q)) == pytest.approx(exact, rel=1e-9, abs=1e-11)
+    assert float(variational_f(T, T, p, q, kind=kind, **_kw(alpha))) == pytest.approx(exact, rel=1e-9, abs=1e-11)
+    assert float(variational_f(T, T, p, q, kind=d)) == pytest.approx(exact, rel=1e-9, abs=1e-11)
 
 
 @given(histogram_pairs(), st.sampled_from(SPECS), st.integers(0, 2**32 - 1))
@@ -368,7 +368,7 @@ def test_variational_bound_is_a_lower_bound(pair, spec, seed):
     kind, alpha = spec
     d = _spec(kind, alpha)
     T = d.activation(np.random.default_rng(seed).normal(scale=3.0, size=len(p)))
-    bound = float(variational_f(kind, T, T, p, q, **_kw(alpha)))
+    bound = float(variational_f(T, T, p, q, kind=kind, **_kw(alpha)))
     exact = float(f_divergence(p, q, kind, **_kw(alpha)))
     assert bound <= exact + 1e-9 * (1 + abs(exact))
 
@@ -378,28 +378,28 @@ def test_variational_with_samples_and_zero_weights(xp, rng):
     t_p = xp.asarray([0.1, 0.1, 0.1, -0.3])  # x1, x1, x1, x0: empirical p
     t_q = xp.asarray([5.0, -0.2])  # 5.0 is outside dom f* of js (< log(2)/2)
     b = xp.asarray([0.0, 1.0])
-    out = variational_f("js", t_p, t_q, b=b)
+    out = variational_f(t_p, t_q, b=b, kind="js")
     js_conj = FDIVERGENCES["js"].conjugate
     expected = (3 * 0.1 - 0.3) / 4 - float(js_conj(-0.2))
     assert xp.owns(out) and float(xp.to_numpy(out)) == pytest.approx(expected, rel=1e-14)
-    assert float(xp.to_numpy(variational_f("js", t_p, t_q))) == -math.inf  # uniform b: f*(5) = inf
+    assert float(xp.to_numpy(variational_f(t_p, t_q, kind="js"))) == -math.inf  # uniform b: f*(5) = inf
 
 
 def test_gan_kind_is_the_gan_value_function(rng):
     # T = log D: E_P log D + E_Q log(1 - D) (Goodfellow et al. 2014), 2 JS - log 4 at D*
     d_real, d_fake = rng.random(6), rng.random(4)
-    value = float(variational_f("gan", np.log(d_real), np.log(d_fake)))
+    value = float(variational_f(np.log(d_real), np.log(d_fake), kind="gan"))
     assert value == pytest.approx(np.mean(np.log(d_real)) + np.mean(np.log1p(-d_fake)), rel=1e-12)
     p, q = rng.random(5) + 0.05, rng.random(5) + 0.05
     p, q = p / p.sum(), q / q.sum()
     T = np.log(p / (p + q))
     np.testing.assert_allclose(FDIVERGENCES["gan"].optimal_critic(p / q), T, rtol=1e-12)
-    assert float(variational_f("gan", T, T, p, q)) == pytest.approx(2 * float(f_divergence(p, q, "js")) - math.log(4))
+    assert float(variational_f(T, T, p, q, kind="gan")) == pytest.approx(2 * float(f_divergence(p, q, "js")) - math.log(4))
 
 
 def test_variational_batches(xp, rng):
     tp, tq = rng.normal(size=(3, 1, 5)), rng.normal(size=(4, 7))
-    out = variational_f("kl", xp.asarray(tp), xp.asarray(tq))
+    out = variational_f(xp.asarray(tp), xp.asarray(tq), kind="kl")
     assert xp.owns(out) and tuple(out.shape) == (3, 4)
     np.testing.assert_allclose(xp.to_numpy(out), tp.mean(-1) - np.exp(tq - 1).mean(-1), rtol=1e-12)
 
@@ -472,7 +472,7 @@ def test_variational_gradients(kind, alpha, rng):
     spec = _spec(kind, alpha)
     tp = _t(spec.activation(rng.normal(size=4)), True)
     tq = _t(spec.activation(rng.normal(size=3)), True)
-    assert torch.autograd.gradcheck(lambda a, b: variational_f(kind, a, b, **_kw(alpha)), (tp, tq))
+    assert torch.autograd.gradcheck(lambda a, b: variational_f(a, b, kind=kind, **_kw(alpha)), (tp, tq))
 
 
 # ------------------------------------------------------------------------ bad input
@@ -499,14 +499,14 @@ BAD = [
     (lambda: f_divergence(["a", "b"], _Q), TypeError, "p must be an array of real numbers"),
     (lambda: f_divergence(np.array([0.5 + 0j, 0.5]), _Q), TypeError, "p must have a real dtype"),
     (lambda: alpha_divergence(1), ValueError, "alpha must be"),
-    (lambda: variational_f("kl", [0.0, np.nan], [0.0]), ValueError, "t_p contains NaN"),
-    (lambda: variational_f("kl", [0.0], [np.inf]), ValueError, "t_q contains NaN"),
-    (lambda: variational_f("kl", [0.0, 1.0], [0.0], a=[1.0]), ValueError, "t_p and a must have the same number"),
-    (lambda: variational_f("kl", [0.0], [0.0, 1.0], b=[0.3, 0.3]), ValueError, "b must sum to 1"),
-    (lambda: variational_f("kl", [0.0], [0.0], b=[-1.0]), ValueError, "b has negative"),
-    (lambda: variational_f("hinge", [0.0], [0.0]), ValueError, "kind must be one of"),
-    (lambda: variational_f(FDIVERGENCES["kl"], [0.0], [0.0], alpha=2.0), ValueError, "alpha must be None"),
-    (lambda: variational_f("kl", [], [0.0]), ValueError, "t_p is empty"),
+    (lambda: variational_f([0.0, np.nan], [0.0], kind="kl"), ValueError, "t_p contains NaN"),
+    (lambda: variational_f([0.0], [np.inf], kind="kl"), ValueError, "t_q contains NaN"),
+    (lambda: variational_f([0.0, 1.0], [0.0], a=[1.0], kind="kl"), ValueError, "t_p and a must have the same number"),
+    (lambda: variational_f([0.0], [0.0, 1.0], b=[0.3, 0.3], kind="kl"), ValueError, "b must sum to 1"),
+    (lambda: variational_f([0.0], [0.0], b=[-1.0], kind="kl"), ValueError, "b has negative"),
+    (lambda: variational_f([0.0], [0.0], kind="hinge"), ValueError, "kind must be one of"),
+    (lambda: variational_f([0.0], [0.0], alpha=2.0, kind=FDIVERGENCES["kl"]), ValueError, "alpha must be None"),
+    (lambda: variational_f([], [0.0], kind="kl"), ValueError, "t_p is empty"),
 ]
 
 

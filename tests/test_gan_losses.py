@@ -358,3 +358,65 @@ def test_public_names_are_documented():
         assert doc and len(doc) > 80, name
     for name in gan.penalties.__all__:
         assert len(getattr(gan.penalties, name).__doc__) > 80, name
+
+
+# ------------------------------------------------------------- non-finite scores
+
+def _loss_of(name):
+    return gan.loss(name, alpha=0.5) if name == "f-gan:alpha" else gan.loss(name)
+
+
+@pytest.mark.parametrize("name", sorted(gan.LOSSES))
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
+def test_a_non_finite_score_makes_every_loss_nan(name, bad):
+    # one rule for every loss: NaN, never a finite number (softplus(-inf) = 0 would hide it)
+    x = torch.tensor([[0.0], [1.0], [2.0]], dtype=DT)
+    critic = lambda z: torch.where(z[:, 0] == 1.0, torch.full_like(z[:, 0], bad), 0.3 * z[:, 0])  # noqa: E731
+    L = _loss_of(name)
+    good = x + 5.0
+    assert torch.isnan(L.critic(critic, x, good)), name  # on the real batch
+    assert torch.isnan(L.critic(critic, good, x)), name  # on the fake batch
+    assert torch.isnan(L.generator(critic, good, x)), name
+    with gan.detect_nonfinite():
+        with pytest.raises(ValueError, match="NaN or inf scores on (real|fake)"):
+            L.critic(critic, x, good)
+        with pytest.raises(ValueError, match="NaN or inf scores on fake"):
+            L.generator(critic, good, x)
+    assert torch.isfinite(L.critic(critic, good, good + 1.0)), name  # the check is off again
+
+
+def test_aliases_resolve_to_the_registered_names():
+    assert gan.loss("ragan").name == "rasgan"
+    assert gan.loss("WGAN_GP").name == "wgan-gp"
+    assert gan.loss("vanilla").name == "ns-sgan" and gan.loss("least_squares").name == "lsgan"
+    for alias, name in gan.losses.ALIASES.items():
+        assert name in gan.LOSSES, alias
+        assert alias not in gan.LOSSES, alias  # LOSSES lists each loss once
+    with pytest.raises(ValueError, match="ALIASES"):
+        gan.loss("wgan-xp")
+
+
+@pytest.mark.parametrize("name", sorted(gan.LOSSES))
+def test_no_loss_reads_a_value_back_to_the_host(name):
+    # on the meta device every tensor has a shape and no data: a host read (bool(),
+    # .item(), a data-dependent branch) raises, so a loss and its gradient that run
+    # there synchronise nothing in a training step
+    real, fake = torch.randn(8, 3, device="meta", dtype=DT), torch.randn(8, 3, device="meta", dtype=DT)
+    D = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).to("meta", DT)
+    L = _loss_of(name)
+    c = L.critic(D, real, fake)
+    assert c.device.type == "meta" and c.shape == ()
+    torch.autograd.grad(c, list(D.parameters()), allow_unused=True)
+    fake.requires_grad_(True)
+    torch.autograd.grad(L.generator(D, real, fake), [fake])
+    with gan.detect_nonfinite(), pytest.raises(RuntimeError, match="meta"):
+        L.critic(D, real, fake)  # the opt-in check does read back
+
+
+def test_the_training_steps_read_nothing_back():
+    G, D = torch.nn.Linear(2, 3).to("meta"), torch.nn.Linear(3, 1).to("meta")
+    g_opt, c_opt = torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1)
+    real, z = torch.randn(8, 3, device="meta"), torch.randn(8, 2, device="meta")
+    out = gan.train.alternating_step(G, D, gan.loss("wgan-gp"), real, z, g_opt, c_opt, n_critic=2)
+    assert out.critic.device.type == "meta"
+    gan.train.single_loss_step(G, D, gan.loss("rahinge"), real, z, g_opt, c_opt)

@@ -77,7 +77,7 @@ def test_spectral_norm_bounds_each_layer_and_the_critic():
     net.eval()
     for layer in (net[0], net[2], net[4]):
         W = layer.weight.detach().numpy()
-        sigma = float(linalg.spectral_norm(W, seed=0, tol=1e-10, n_iter=10_000).value)
+        sigma = float(linalg.spectral_norm(W, seed=0, tol=1e-10, max_iter=10_000).value)
         assert sigma == pytest.approx(1.0, abs=1e-6)
         assert sigma == pytest.approx(np.linalg.norm(W, 2), rel=1e-8)
     with torch.no_grad():

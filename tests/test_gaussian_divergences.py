@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from divergences import f_divergence, gaussian_hellinger, gaussian_kl
-from divergences.gaussian_divergences import _hellinger_general, _kl_general
+from divergences.gaussian import _hellinger_general, _kl_general
 
 try:
     import torch

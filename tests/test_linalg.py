@@ -244,7 +244,7 @@ def test_spectral_norm_of_matrices(seed, m, n):
     s = np.linalg.svd(A, compute_uv=False)
     A = A + (4.0 * s[0]) * np.outer(rng.normal(size=m), rng.normal(size=n)) / (m * n)  # widen the gap
     top = np.linalg.svd(A, compute_uv=False)
-    r = spectral_norm(A, tol=1e-10, n_iter=20000, seed=seed)
+    r = spectral_norm(A, tol=1e-10, max_iter=20000, seed=seed)
     assert r.converged
     assert float(r.value) <= top[0] * (1 + 1e-12)  # a Rayleigh quotient: a lower bound
     assert float(r.value) == pytest.approx(top[0], rel=1e-9)
@@ -266,14 +266,14 @@ def test_spectral_norm_implicit_operator_on_backends(xp, rng):
 
 def test_spectral_norm_fixed_iterations_warm_start_and_failure(rng):
     A = rng.normal(size=(20, 10))
-    one = spectral_norm(A, n_iter=1, tol=None, seed=0)
+    one = spectral_norm(A, max_iter=1, tol=None, seed=0)
     assert one.n_iter == 1 and not one.converged
-    more = spectral_norm(A, n_iter=1, tol=None, v0=one.v)  # persistent power iteration
+    more = spectral_norm(A, max_iter=1, tol=None, v0=one.v)  # persistent power iteration
     assert float(more.value) >= float(one.value) - 1e-12  # monotone
     with pytest.warns(RuntimeWarning, match="residual"):
-        spectral_norm(A, n_iter=2, tol=1e-14, seed=0)
+        spectral_norm(A, max_iter=2, tol=1e-14, seed=0)
     with pytest.raises(RuntimeError, match="residual"):
-        spectral_norm(A, n_iter=2, tol=1e-14, seed=0, on_fail="raise")
+        spectral_norm(A, max_iter=2, tol=1e-14, seed=0, on_fail="raise")
     zero = spectral_norm(np.zeros((3, 2)), seed=0)
     assert float(zero.value) == 0.0 and zero.converged
 
@@ -363,7 +363,7 @@ def test_roulette_is_unbiased(rng):
 
 def test_roulette_with_a_certain_tail_is_the_series(rng):
     J = _contraction(rng, 3, 0.5)
-    a = float(logdet_roulette(J, n_exact=7, p=1 - 1e-15, n_probes=3, seed=5))
+    a = float(logdet_roulette(J, n_exact=7, stop_prob=1 - 1e-15, n_probes=3, seed=5))
     b = float(logdet_series(J, n_terms=7, n_probes=3, seed=5))
     assert a == pytest.approx(b, rel=1e-14)
 
@@ -397,7 +397,7 @@ _BAD = {
     "J norm >= 1": (logdet_series, (np.diag([1.5, 0.1]),), "J", ">= 1"),
     "lipschitz >= 1": (lambda f: logdet_series(f, None, 2, lipschitz=1.0), (lambda v: v,), "lipschitz", ">= 1"),
     "no dim": (lambda f: logdet_series(f, None, None), (lambda v: v,), "dim", "positive"),
-    "bad p": (lambda J: logdet_roulette(J, p=1.0), (0.1 * np.eye(2),), "p", "between 0 and 1"),
+    "bad stop_prob": (lambda J: logdet_roulette(J, stop_prob=1.0), (0.1 * np.eye(2),), "stop_prob", "between 0 and 1"),
     "bad probe": (lambda J: logdet_series(J, probe="uniform"), (0.1 * np.eye(2),), "probe", "rademacher"),
     "bad n_terms": (lambda J: logdet_series(J, n_terms=0), (0.1 * np.eye(2),), "n_terms", "positive"),
     "matrix and shape": (lambda A: spectral_norm(A, None, (2, 2)), (np.eye(2),), "shape", "None"),

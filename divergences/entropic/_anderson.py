@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from .._backend import Array, Namespace, device
 
+__all__ = ["Anderson"]
+
 # Tikhonov weight relative to the Gram matrix's trace: keeps nearly collinear
 # residual differences from producing huge coefficients.
 _RIDGE = 1e-10

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from .._backend import Array, Namespace
 from ._map import Step
 
+__all__ = ["CompensatedMap", "excess", "plan", "softmin"]
+
 
 def softmin(h: Array, w: Array, M: Array, eps: float, xp: Namespace) -> Array:
     """-eps log sum_j w_j exp((h_j - M_ij)/eps) for every row i, w of mass 1."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .._backend import Array, Namespace, constant
 
+__all__ = ["first_order", "plus"]
+
 
 def first_order(pairs, xp: Namespace) -> Array | None:
     """sum over pairs (G, X) of <G, X - stop_gradient(X)>: zero in value, with

@@ -23,8 +23,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._backend import Array, Namespace, logsumexp, safe_log
+from .._backend import Array, Namespace
+from .._numerics import safe_log
+from ._common import tau
 from ._map import Step
+
+__all__ = [
+    "DenseMap",
+    "Kernel",
+    "Problem",
+    "needs_absorption",
+    "plan",
+    "potentials",
+    "rebuild",
+    "scaling_limit",
+    "step",
+]
 
 # Scalings are absorbed once |log u| or |log v| exceeds this share of log(max float).
 _ABSORB_SHARE = 0.25
@@ -41,7 +55,7 @@ class Problem:
     xp: Namespace
 
     def tau(self, eps: float) -> float:
-        return 1.0 if self.rho is None else self.rho / (self.rho + eps)
+        return tau(self.rho, eps)
 
 
 @dataclass(frozen=True)
@@ -117,13 +131,6 @@ def needs_absorption(kn: Kernel, s: Step, xp: Namespace) -> bool:
 def potentials(kn: Kernel, s: Step, pb: Problem) -> tuple[Array, Array]:
     """(f, g) of the step (zero-weight points never reach the iteration)."""
     return kn.f0 + kn.eps * pb.xp.log(s.u), kn.g0 + kn.eps * s.x
-
-
-def softmin(h: Array, w: Array, M: Array, eps: float, tau: float, axis: int, xp: Namespace) -> Array:
-    """The (unbalanced) Sinkhorn update -tau eps LSE(log w + (h - M)/eps) along
-    ``axis`` of M (axis 1: f from g; axis 0: g from f)."""
-    shaped = (lambda t: t[None, :]) if axis == 1 else (lambda t: t[:, None])
-    return -tau * eps * logsumexp(shaped(safe_log(w, xp) + h / eps) - M / eps, axis, xp)
 
 
 def plan(kn: Kernel, s: Step, xp: Namespace) -> Array:

@@ -7,6 +7,8 @@ from typing import Protocol
 
 from .._backend import Array
 
+__all__ = ["SinkhornMap", "Step"]
+
 
 @dataclass(frozen=True)
 class Step:
@@ -21,8 +23,13 @@ class Step:
 class SinkhornMap(Protocol):
     """A Sinkhorn problem at one eps, seen as the map x -> T(x)."""
 
-    eps: float
-    bound: float  # iterates are clipped to [-bound, bound]
+    @property
+    def eps(self) -> float: ...
+
+    @property
+    def bound(self) -> float:  # iterates are clipped to [-bound, bound]
+        ...
+
 
     def step(self, x: Array) -> Step: ...
 

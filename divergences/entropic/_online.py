@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._backend import Array, Namespace, logsumexp, safe_log
+from .._backend import Array, Namespace
+from .._numerics import logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from ..transport._polytope import shrink
+from ._common import tau
 from ._map import Step
+
+__all__ = ["CloudProblem", "OnlineMap", "block_cost", "bracket", "softmin", "transport_terms"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class CloudProblem:
     xp: Namespace
 
     def tau(self, eps: float) -> float:
-        return 1.0 if self.rho is None else self.rho / (self.rho + eps)
+        return tau(self.rho, eps)
 
 
 def softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, tau: float,

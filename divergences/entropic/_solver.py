@@ -11,6 +11,8 @@ from .._backend import Array, namespace
 from ._anderson import Anderson
 from ._map import SinkhornMap, Step
 
+__all__ = ["MEMORY", "Outcome", "REJECT", "STALL", "run", "solve_at"]
+
 # Anderson memory: 10 cut the iterations to 1e-6 by 5x to 20x against plain
 # Sinkhorn at eps / max cost in [1e-5, 1e-3] on the benchmark problems.
 MEMORY = 10
@@ -76,7 +78,7 @@ def solve_at(mp: SinkhornMap, tol: float, budget: int, blame: str = "M") -> Outc
             raise ValueError(f"{blame}: the Sinkhorn map is not finite at its start (eps = {mp.eps:.3g}); "
                              "the cost overflows its dtype or eps is out of range")
         if not math.isfinite(error) or mp.out_of_range(s):
-            mp, s = mp.absorb(s) if math.isfinite(error) else best.map.absorb(best.step)
+            mp, s = mp.absorb(s) if math.isfinite(error) else best.map.absorb(best.step)  # type: ignore[union-attr,attr-defined]
             acc.reset()
             error = float(s.error)
         if best is None or error < best.error:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from .._backend import Array, Namespace, device
 
+__all__ = ["Support"]
+
 
 @dataclass(frozen=True)
 class Support:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .._backend import Array, Namespace, logsumexp, safe_log
+from .._backend import Array, Namespace
 from . import _compensated
+from ._common import softmin
 from ._map import Step
+
+__all__ = ["Softmin", "SymmetricMap", "dense_softmin"]
 
 Softmin = Callable[[Array, float], Array]  # (potential, eps) -> soft c-transform
 
@@ -23,7 +26,7 @@ def dense_softmin(C: Array, w: Array, xp: Namespace, compensated: bool = False) 
     sums (w of mass 1) where eps exceeds the range of C."""
     if compensated:
         return lambda h, eps: _compensated.softmin(h, w, C, eps, xp)
-    return lambda h, eps: -eps * logsumexp((safe_log(w, xp) + h / eps)[None, :] - C / eps, 1, xp)
+    return lambda h, eps: softmin(h, w, C, eps, 1.0, 1, xp)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from .._backend import Array, Namespace
 
+__all__ = ["Units"]
+
 
 @dataclass(frozen=True)
 class Units:

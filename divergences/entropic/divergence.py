@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
-from ..transport._cost import euclidean_cost
+from ..transport._cost import DENSE_ENTRIES, euclidean_cost
 from . import _online as o
-from ._dense import (COMPENSATED_FROM, SCALING, STAGE_ITER, STAGE_TOL, anneal_start, entropic_dual,
-                     normalised_eps, solve)
+from ._dense import COMPENSATED_FROM, anneal_start, entropic_dual, normalised_eps, solve
 from ._solver import run
 from ._symmetric import SymmetricMap, dense_softmin
-from .points import _dual, _first_order, _problem, sinkhorn_points
-from .sinkhorn import _fail, options
+from ._common import SCALING, STAGE_ITER, STAGE_TOL, normalize_flag, not_converged, options
+from .points import cloud_dual, cloud_problem, first_order, sinkhorn_points
+
+__all__ = ["Frame", "METHODS", "sinkhorn_divergence"]
 
 METHODS = ("auto", "dense", "online")
-# "auto" builds the three cost matrices while the largest has at most this many
-# entries (128 MB in float64), and streams them beyond.
-DENSE_ENTRIES = 2**24
 
 
 def sinkhorn_divergence(
@@ -100,8 +99,7 @@ def sinkhorn_divergence(
     method = check.choice(method, "method", METHODS)
     p = check.check_p(p)
     eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
-    if not isinstance(normalize, bool):
-        raise TypeError(f"normalize must be True or False, got {normalize!r}")
+    normalize = normalize_flag(normalize)
     x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=normalize)
     a = check.weights(a, "a", x.shape[0], xp, x.dtype, device(x))
     b = check.weights(b, "b", y.shape[0], xp, x.dtype, device(x))
@@ -111,7 +109,7 @@ def sinkhorn_divergence(
     xs, ys, e = frame.points(x), frame.points(y), frame.eps(eps, x.dtype, xp)
     mass = xp.sum(a)
     a, b = a / mass, b / xp.sum(b)
-    opts = dict(eps=e, tol=tol, max_iter=max_iter, on_fail=on_fail)
+    opts: dict[str, Any] = dict(eps=e, tol=tol, max_iter=max_iter, on_fail=on_fail)
     if method == "dense" or (method == "auto" and max(x.shape[0], y.shape[0]) ** 2 <= DENSE_ENTRIES):
         cross = _cross_dense(euclidean_cost(xs, ys, p, xp), a, b, xp, **opts)
         selves = [_self_dense(euclidean_cost(s, s, p, xp), w, xp, **opts) for s, w in ((xs, a), (ys, b))]
@@ -169,7 +167,7 @@ def _cross_dense(C: Array, a: Array, b: Array, xp: Namespace, *, eps, tol, max_i
     """OT_eps(a, b) for probability vectors a, b on a dense cost."""
     sol = solve(C, a, b, eps, None, tol, max_iter, None, xp, blame="x, y", unit_mass=True)
     if not sol.converged:
-        _fail(on_fail, sol.error, tol, sol.n_iter)
+        not_converged(on_fail, sol.error, tol, sol.n_iter)
     return sol.entropic_value
 
 
@@ -184,12 +182,12 @@ def _self_dense(C: Array, w: Array, xp: Namespace, *, eps, tol, max_iter, on_fai
 
 def _self_points(x: Array, w: Array, p: float, xp: Namespace, *, eps, tol, max_iter, on_fail) -> Array:
     """OT_eps(w, w) on a point cloud, blockwise; gradients in x count both sides."""
-    pb, live = _problem(x, x, w, w, p, None, None, xp)
+    pb, live = cloud_problem(x, x, w, w, p, None, None, xp)
     softmin = lambda h, e: o.softmin(h, pb.a, pb.x, pb.x, e, 1.0, pb)  # noqa: E731
     f = _solve_symmetric(softmin, pb.a, xp, eps, tol, max_iter, on_fail, blame="x, y")
     _, mass, Gx, Gy = o.transport_terms(f, f, eps, pb)
-    points, weights = _first_order(live, pb, (Gx, Gy, f, f), xp)
-    return _dual(f, f, mass, eps, pb, xp) + points + weights
+    points, weights = first_order(live, pb, (Gx, Gy, f, f), xp)
+    return cloud_dual(f, f, mass, eps, pb, xp) + points + weights
 
 
 def _solve_symmetric(softmin, w: Array, xp: Namespace, eps, tol, max_iter, on_fail, blame: str = "x, y") -> Array:
@@ -197,5 +195,5 @@ def _solve_symmetric(softmin, w: Array, xp: Namespace, eps, tol, max_iter, on_fa
     make = lambda f, e: SymmetricMap(softmin, w, e, f, xp)  # noqa: E731
     out = run(make, xp.zeros_like(w), eps, tol, max_iter, anneal_start(eps), SCALING, STAGE_TOL, STAGE_ITER, blame)
     if not out.converged:
-        _fail(on_fail, out.error, tol, out.n_iter)
+        not_converged(on_fail, out.error, tol, out.n_iter)
     return out.map.potentials(out.step)[0]

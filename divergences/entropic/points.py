@@ -10,7 +10,9 @@ from ..transport._cost import bounding_diagonal
 from .._results import TransportResult
 from . import _online as o
 from ._solver import run
-from .sinkhorn import ON_FAIL, SCALING, STAGE_ITER, STAGE_TOL, _fail
+from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, normalize_flag, not_converged, options, penalty
+
+__all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "sinkhorn_points"]
 
 # Entries of one (rows x m) block of the cost: 4M keeps the temporaries of a block
 # near 100 MB in float64, and n = m = 10^5 under 1 GB in all.
@@ -80,13 +82,8 @@ def sinkhorn_points(
     1.0
     """
     xp = namespace(x, y, a, b)
-    eps = check.positive_number(eps, "eps")
-    tol = check.positive_number(tol, "tol")
-    max_iter = check.positive_int_or_zero(max_iter, "max_iter")
-    on_fail = check.choice(on_fail, "on_fail", ON_FAIL)
-    if not isinstance(normalize, bool):
-        raise TypeError(f"normalize must be True or False, got {normalize!r}")
-    pb, live = _problem(x, y, a, b, p, unbalanced, block_size, xp, normalize)
+    eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
+    pb, live = cloud_problem(x, y, a, b, p, unbalanced, block_size, xp, normalize_flag(normalize))
     spread = bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p
     if not math.isfinite(spread):
         raise ValueError(f"x, y: |x - y|^p overflows {pb.x.dtype} at p = {pb.p:g}")
@@ -95,10 +92,10 @@ def sinkhorn_points(
               SCALING, STAGE_TOL, STAGE_ITER, blame="x, y")
     f, g = out.map.potentials(out.step)
     if not out.converged:
-        _fail(on_fail, out.error, tol, out.n_iter)
+        not_converged(on_fail, out.error, tol, out.n_iter)
     cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
-    moved = _first_order(live, pb, (Gx, Gy, f, g), xp)
-    dual = _dual(f, g, mass, eps, pb, xp)
+    moved = first_order(live, pb, (Gx, Gy, f, g), xp)
+    dual = cloud_dual(f, g, mass, eps, pb, xp)
     lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
     return TransportResult(
         value=cost + moved[0],
@@ -116,16 +113,14 @@ def sinkhorn_points(
     )
 
 
-def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace, normalize: bool = False):
+def cloud_problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace, normalize: bool = False):
     """Validated clouds and weights on constant copies, and the live ones."""
     p = check.check_p(p)
     x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=normalize)
     n, m = x.shape[0], y.shape[0]
     a = check.weights(a, "a", n, xp, x.dtype, device(x))
     b = check.weights(b, "b", m, xp, x.dtype, device(x))
-    rho = None if unbalanced is None else check.positive_number(unbalanced, "unbalanced", allow_inf=True)
-    if rho == math.inf:
-        rho = None
+    rho = penalty(unbalanced)
     if rho is None:
         a, b = check.balanced(a, b, xp, normalize=normalize)
     if block_size is None:
@@ -140,7 +135,7 @@ def _problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace, normalize: bo
     return pb, (x, y, a, b)
 
 
-def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
+def first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, Array]:
     """Zero-valued terms whose gradients are the envelope gradients: in the points
     (for both values) and in the weights (for the entropic value only). The points
     are compared with their own detached copies, not with the centred clouds of
@@ -151,10 +146,6 @@ def _first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array,
     return points, weights
 
 
-def _dual(f: Array, g: Array, mass: Array, eps: float, pb: o.CloudProblem, xp: Namespace) -> Array:
-    """The dual objective at (f, g), as in :func:`.sinkhorn.entropic_dual`."""
-    excess = mass - xp.sum(pb.a) * xp.sum(pb.b)
-    if pb.rho is None:
-        return xp.sum(pb.a * f) + xp.sum(pb.b * g) - eps * excess
-    rho = pb.rho
-    return -rho * xp.sum(pb.a * xp.expm1(-f / rho)) - rho * xp.sum(pb.b * xp.expm1(-g / rho)) - eps * excess
+def cloud_dual(f: Array, g: Array, mass: Array, eps: float, pb: o.CloudProblem, xp: Namespace) -> Array:
+    """The dual objective at (f, g), as in :func:`._dense.entropic_dual`."""
+    return dual(f, g, pb.a, pb.b, mass - xp.sum(pb.a) * xp.sum(pb.b), eps, pb.rho, xp)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
-
 from .. import _validate as check
 from .._backend import Array, Namespace, namespace
 from .._results import TransportResult
 from . import _dense as d
-from ._dense import SCALING, STAGE_ITER, STAGE_TOL  # noqa: F401  (the annealing schedule, shared)
+from ._common import normalize_flag, not_converged, options, penalty
 
-ON_FAIL = ("warn", "raise")
+__all__ = ["masses", "sinkhorn"]
 
 
 def sinkhorn(
@@ -106,12 +104,12 @@ def sinkhorn(
     xp = namespace(M, a, b, *(init if isinstance(init, (tuple, list)) else ()))
     M, a, b = check.cost_and_weights(M, a, b, xp)
     eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
-    rho = _rho(unbalanced)
+    rho = penalty(unbalanced)
     a, b = masses(a, b, rho, normalize, xp)
     init_g = _init(init, M, xp)
     sol = d.solve(M, a, b, eps, rho, tol, max_iter, init_g, xp)
     if not sol.converged:
-        _fail(on_fail, sol.error, tol, sol.n_iter)
+        not_converged(on_fail, sol.error, tol, sol.n_iter)
     return TransportResult(
         value=sol.value,
         plan=sol.plan,
@@ -128,27 +126,13 @@ def sinkhorn(
     )
 
 
-def options(eps: object, tol: object, max_iter: object, on_fail: object) -> tuple[float, float, int, str]:
-    """The solver options every entropic function takes, validated."""
-    return (check.positive_number(eps, "eps"), check.positive_number(tol, "tol"),
-            check.positive_int_or_zero(max_iter, "max_iter"), check.choice(on_fail, "on_fail", ON_FAIL))
-
-
 def masses(a: Array, b: Array, rho: float | None, normalize: object, xp: Namespace) -> tuple[Array, Array]:
     """The weights under the mass rule: balanced problems need equal masses (any
     total t) unless ``normalize`` rescales both to probability vectors."""
-    if not isinstance(normalize, bool):
-        raise TypeError(f"normalize must be True or False, got {normalize!r}")
+    normalize = normalize_flag(normalize)
     if rho is None:
         return check.balanced(a, b, xp, normalize)
     return (a / xp.sum(a), b / xp.sum(b)) if normalize else (a, b)
-
-
-def _rho(unbalanced: object) -> float | None:
-    if unbalanced is None:
-        return None
-    rho = check.positive_number(unbalanced, "unbalanced", allow_inf=True)
-    return None if rho == float("inf") else rho
 
 
 def _init(init, M: Array, xp: Namespace) -> Array | None:
@@ -163,17 +147,3 @@ def _init(init, M: Array, xp: Namespace) -> Array | None:
             raise ValueError(f"{name} must have shape ({size},), got {tuple(t.shape)}")
         check.check_finite(t, name, xp)
     return g
-
-
-def _bracket(f: Array, P: Array, pb) -> tuple[Array, Array]:
-    """The certified bracket of :func:`._dense.bracket` on a problem's own arrays
-    (kept for the certify benchmark, which times it alone)."""
-    return d.bracket(f, P, pb.M, pb.a, pb.b, pb.xp)
-
-
-def _fail(on_fail: str, error: float, tol: float, n_iter: int) -> None:
-    message = (f"sinkhorn stopped at marginal error {error:.3g} > tol = {tol:.3g} after "
-               f"{n_iter} iterations; raise max_iter or eps, or loosen tol")
-    if on_fail == "raise":
-        raise RuntimeError(message)
-    warnings.warn(message, RuntimeWarning, stacklevel=3)

@@ -5,8 +5,8 @@ from ._generators import FDIVERGENCES
 from ._generators import KINDS
 from ._generators import FDivergence
 from ._generators import alpha_divergence
-from ._generators import f_divergence
-from ._generators import variational_f
+from .divergence import f_divergence
+from .variational import variational_f
 
 __all__ = [
     "FDIVERGENCES",

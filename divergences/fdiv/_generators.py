@@ -25,107 +25,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import numpy as np
 
 from .. import _validate as check
-from .._backend import Array, Namespace, constant, device, namespace, result_dtype, safe_log
+from .._backend import Array, Namespace, namespace, result_dtype
+from .._numerics import (
+    LOG2, div_or_inf, exp_or_inf, expm1_or_inf, inv_or_inf, log1mexp, log_lambertw_exp,
+    log_ratio_1p, masked, pow_or_inf, safe_log, softplus, xlogx_minus,
+)
 
-LOG2 = math.log(2.0)
+__all__ = ["FDIVERGENCES", "KINDS", "FDivergence", "alpha_divergence", "resolve"]
+
 NOWOZIN = "Nowozin, Cseke and Tomioka, f-GAN, NeurIPS 2016 (arXiv 1606.00709), Tables 1-2"
 KINDS = ("kl", "reverse_kl", "js", "tv", "pearson", "neyman", "hellinger", "jeffreys", "gan", "alpha")
-
-# ------------------------------------------------------------------ small helpers
-
-
-def _masked(x: Array, mask: Array, xp: Namespace) -> Array:
-    """``x`` where ``mask``, 1 elsewhere: a safe argument for log, sqrt and division
-    inside a masked branch (no warning, and no NaN gradient leaking out of it)."""
-    return xp.where(mask, x, xp.ones_like(x))
-
-
-def _exp(x: Array, xp: Namespace) -> Array:
-    """exp x, +inf where it overflows (or comes within 1% of the largest float),
-    without an overflow warning."""
-    top = math.log(float(xp.finfo(x.dtype).max)) - 0.01
-    return xp.where(x > top, xp.inf, xp.exp(xp.clip(x, None, top)))
-
-
-def _expm1(x: Array, xp: Namespace) -> Array:
-    """e^x - 1, exact near 0 (expm1) and +inf where it overflows, without a warning."""
-    return xp.where(x > 1, _exp(x, xp) - 1, xp.expm1(xp.clip(x, None, 1.0)))
-
-
-def _inv(u: Array, xp: Namespace) -> Array:
-    """1/u for u >= 0, +inf where it overflows (u = 0 or subnormal), without a warning."""
-    ok = u > 1 / float(xp.finfo(u.dtype).max)
-    return xp.where(ok, 1 / _masked(u, ok, xp), xp.inf)
-
-
-def _div(a: Array, b: Array, xp: Namespace) -> Array:
-    """a/b for b > 0, +-inf where it overflows, without a warning."""
-    over = abs(a) * (1 / float(xp.finfo(a.dtype).max)) > b
-    inf = xp.full_like(a, xp.inf)
-    return xp.where(over, xp.where(a < 0, -inf, inf), a / xp.where(over, xp.ones_like(b), b))
-
-
-def _pow(u: Array, e: float, xp: Namespace) -> Array:
-    """u^e for u >= 0 (0^e = 0 for e > 0, inf for e < 0), inf where it overflows; no warnings."""
-    pos = u > 0
-    val = _exp(e * xp.log(_masked(u, pos, xp)), xp)
-    return xp.where(pos, val, xp.zeros_like(u) if e > 0 else xp.full_like(u, xp.inf))
-
-
-def _softplus(x: Array, xp: Namespace) -> Array:
-    """log(1 + e^x), stable."""
-    return xp.logaddexp(xp.zeros_like(x), x)
-
-
-def _log1mexp(x: Array, xp: Namespace) -> Array:
-    """log(1 - e^x) for x < 0, accurate at both ends (Maechler 2012); -inf at x = 0."""
-    near = x > -LOG2
-    xn = xp.where(near, x, -xp.ones_like(x))
-    xf = xp.where(near, -xp.ones_like(x), x)
-    return xp.where(near, safe_log(-xp.expm1(xn), xp), xp.log1p(-xp.exp(xf)))
-
-
-def _log_ratio_1p(u: Array, xp: Namespace) -> Array:
-    """log(u / (1 + u)) for u in [0, inf]: -inf at 0, 0 at inf, no cancellation."""
-    big = u > 1
-    ub = _masked(u, big, xp)
-    small = xp.where(big, xp.ones_like(u), u)
-    return xp.where(big, -xp.log1p(1 / ub), safe_log(small, xp) - xp.log1p(small))
-
-
-def _xlogx_minus(u: Array, xp: Namespace) -> Array:
-    """g(u) = u log u - (u + 1) log(u + 1) on [0, inf); above 1 as
-    -(u log(1 + 1/u) + log(1 + u)) (no cancellation at large u); g(0) = 0."""
-    big = u > 1
-    ub = _masked(u, big, xp)
-    small = xp.where(big, xp.zeros_like(u), u)
-    pos = small > 0
-    xlogx = xp.where(pos, small * xp.log(_masked(small, pos, xp)), xp.zeros_like(u))
-    return xp.where(big, -(ub * xp.log1p(1 / ub) + xp.log1p(ub)), xlogx - (small + 1) * xp.log1p(small))
-
-
-def _lambertw_exp(s: Array, xp: Namespace, steps: int = 6) -> Array:
-    """log W(e^s), W the principal branch of Lambert W, for real s (any size, no overflow).
-
-    Solves y + e^y = s for y = log W by Newton's method (the function is convex and
-    increasing, so Newton converges from any start after one step) on constant
-    inputs, then takes one more step on the graph: its derivative is the implicit
-    one, dy/ds = 1 / (1 + e^y).
-    """
-    s0 = constant(s, xp)
-    big = s0 > 1
-    sb = xp.where(big, s0, 2 * xp.ones_like(s0))
-    y = xp.where(big, xp.log(sb - xp.log(sb)), s0 - xp.exp(xp.clip(s0, None, 1.0)))
-    for _ in range(steps):
-        e = xp.exp(y)
-        y = y - (e + y - s0) / (e + 1)
-    e = xp.exp(y)
-    y = y - (e + y - s) / (e + 1)
-    return y  # log W(e^s)
-
 
 # ------------------------------------------------------------- the f-divergences
 
@@ -228,7 +139,7 @@ def _elementwise(fn: Callable[[Array, Namespace], Array], *, nonneg: bool = Fals
 def _kl_term(p: Array, q: Array, xp: Namespace) -> Array:
     """p log(p/q) with 0 log(0/q) = 0 and p log(p/0) = inf."""
     pp, qp = p > 0, q > 0
-    val = p * (xp.log(_masked(p, pp, xp)) - xp.log(_masked(q, qp, xp)))
+    val = p * (xp.log(masked(p, pp, xp)) - xp.log(masked(q, qp, xp)))
     return xp.where(pp, xp.where(qp, val, xp.inf), xp.zeros_like(val))
 
 
@@ -241,18 +152,18 @@ def _chi2_term(p: Array, q: Array, xp: Namespace) -> Array:
     """(p - q)^2 / q with 0/0 = 0 and p^2/0 = inf."""
     qp = q > 0
     d = p - q
-    return xp.where(qp, _div(d * d, _masked(q, qp, xp), xp), xp.where(p > 0, xp.inf, xp.zeros_like(d)))
+    return xp.where(qp, div_or_inf(d * d, masked(q, qp, xp), xp), xp.where(p > 0, xp.inf, xp.zeros_like(d)))
 
 
 def _sqrt0(x: Array, xp: Namespace) -> Array:
     """sqrt x with gradient 0 (not inf) at 0."""
     pos = x > 0
-    return xp.where(pos, xp.sqrt(_masked(x, pos, xp)), xp.zeros_like(x))
+    return xp.where(pos, xp.sqrt(masked(x, pos, xp)), xp.zeros_like(x))
 
 
 def _jeffreys_term(p: Array, q: Array, xp: Namespace) -> Array:
     both = (p > 0) & (q > 0)
-    val = (p - q) * (xp.log(_masked(p, both, xp)) - xp.log(_masked(q, both, xp)))
+    val = (p - q) * (xp.log(masked(p, both, xp)) - xp.log(masked(q, both, xp)))
     return xp.where(both, val, xp.where(p == q, xp.zeros_like(val), xp.inf))
 
 
@@ -289,22 +200,22 @@ def _make(
 # f*(g_f(v)) in closed form, each the composition of the kind's conjugate and
 # activation simplified (Nowozin et al. 2016, Table 2, with these normalisations)
 _ACTIVATED: dict[str, _Fn] = {
-    "kl": lambda v, xp: _exp(v - 1, xp),
+    "kl": lambda v, xp: exp_or_inf(v - 1, xp),
     "reverse_kl": lambda v, xp: v - 1,
-    "js": lambda v, xp: (_softplus(v, xp) - LOG2) / 2,
+    "js": lambda v, xp: (softplus(v, xp) - LOG2) / 2,
     "tv": lambda v, xp: xp.tanh(v) / 2,
     "pearson": lambda v, xp: xp.where(v >= -2, v * (v / 4 + 1), -xp.ones_like(v)),
-    "neyman": lambda v, xp: 2 - 2 * _exp(v / 2, xp),
-    "hellinger": lambda v, xp: _expm1(v, xp),
-    "gan": lambda v, xp: _softplus(v, xp),
+    "neyman": lambda v, xp: 2 - 2 * exp_or_inf(v / 2, xp),
+    "hellinger": lambda v, xp: expm1_or_inf(v, xp),
+    "gan": lambda v, xp: softplus(v, xp),
 }
 
 
 def _kl() -> FDivergence:
     return _make(
         "kl", "sum p log(p/q)",
-        lambda u, xp: xp.where(u > 0, u * xp.log(_masked(u, u > 0, xp)), xp.zeros_like(u)),
-        lambda t, xp: _exp(t - 1, xp),
+        lambda u, xp: xp.where(u > 0, u * xp.log(masked(u, u > 0, xp)), xp.zeros_like(u)),
+        lambda t, xp: exp_or_inf(t - 1, xp),
         (-math.inf, math.inf),
         lambda v, xp: v,
         lambda u, xp: 1 + safe_log(u, xp),
@@ -323,8 +234,8 @@ def _reverse_kl() -> FDivergence:
         lambda u, xp: -safe_log(u, xp),
         conj,
         (-math.inf, 0.0),
-        lambda v, xp: -_exp(-v, xp),
-        lambda u, xp: -_inv(u, xp),
+        lambda v, xp: -exp_or_inf(-v, xp),
+        lambda u, xp: -inv_or_inf(u, xp),
         lambda p, q, xp: _kl_term(q, p, xp),
     )
 
@@ -348,14 +259,14 @@ def _neyman() -> FDivergence:
         return xp.where(inside, 2 - 2 * xp.sqrt(1 - xp.where(inside, t, xp.ones_like(t))), xp.inf)
 
     def f(u, xp):
-        return (1 - u) ** 2 * _inv(u, xp)
+        return (1 - u) ** 2 * inv_or_inf(u, xp)
 
     def critic(u, xp):
-        return 1 - _inv(u * u, xp)
+        return 1 - inv_or_inf(u * u, xp)
 
     return _make(
         "neyman", "sum (p - q)^2 / p", f, conj, (-math.inf, 1.0),
-        lambda v, xp: 1 - _exp(v, xp), critic,
+        lambda v, xp: 1 - exp_or_inf(v, xp), critic,
         lambda p, q, xp: _chi2_term(q, p, xp),
     )
 
@@ -367,13 +278,13 @@ def _hellinger() -> FDivergence:
 
     def critic(u, xp):
         pos = u > 0
-        return xp.where(pos, 1 - 1 / xp.sqrt(_masked(u, pos, xp)), -xp.inf)
+        return xp.where(pos, 1 - 1 / xp.sqrt(masked(u, pos, xp)), -xp.inf)
 
     return _make(
         "hellinger", "sum (sqrt p - sqrt q)^2  (= 2 - 2 sum sqrt(p q), no factor 1/2)",
         lambda u, xp: (_sqrt0(u, xp) - 1) ** 2,
         conj, (-math.inf, 1.0),
-        lambda v, xp: -_expm1(-v, xp), critic,  # 1 - e^-v, Nowozin et al. Table 2
+        lambda v, xp: -expm1_or_inf(-v, xp), critic,  # 1 - e^-v, Nowozin et al. Table 2
         lambda p, q, xp: (_sqrt0(p, xp) - _sqrt0(q, xp)) ** 2,
         NOWOZIN + "; Hellinger, J. reine angew. Math. 136 (1909)",
     )
@@ -382,16 +293,16 @@ def _hellinger() -> FDivergence:
 def _jeffreys() -> FDivergence:
     def f(u, xp):
         pos = u > 0
-        return xp.where(pos, (u - 1) * xp.log(_masked(u, pos, xp)), xp.inf)
+        return xp.where(pos, (u - 1) * xp.log(masked(u, pos, xp)), xp.inf)
 
     def conj(t, xp):
         # f'(u) = log u + 1 - 1/u = t at u = 1/w, w + log w = 1 - t: w = W(e^(1 - t)),
         # f*(t) = w + 1/w + t - 2 (Nowozin et al. 2016, Table 2)
-        y = _lambertw_exp(1 - t, xp)
-        return xp.exp(y) + _exp(-y, xp) + t - 2
+        y = log_lambertw_exp(1 - t, xp)
+        return xp.exp(y) + exp_or_inf(-y, xp) + t - 2
 
     def critic(u, xp):
-        return safe_log(u, xp) + 1 - _inv(u, xp)
+        return safe_log(u, xp) + 1 - inv_or_inf(u, xp)
 
     return _make(
         "jeffreys", "sum (p - q) log(p/q) = KL(p||q) + KL(q||p)", f, conj, (-math.inf, math.inf),
@@ -406,14 +317,14 @@ def _js() -> FDivergence:
     def conj(t, xp):
         inside = t < half_log2
         tt = xp.where(inside, t, xp.zeros_like(t))
-        return xp.where(inside, -(LOG2 + _log1mexp(2 * tt - LOG2, xp)) / 2, xp.inf)
+        return xp.where(inside, -(LOG2 + log1mexp(2 * tt - LOG2, xp)) / 2, xp.inf)
 
     return _make(
         "js", "KL(p||m)/2 + KL(q||m)/2, m = (p + q)/2  (<= log 2)",
-        lambda u, xp: (_xlogx_minus(u, xp) + (u + 1) * LOG2) / 2,
+        lambda u, xp: (xlogx_minus(u, xp) + (u + 1) * LOG2) / 2,
         conj, (-math.inf, half_log2),
-        lambda v, xp: (LOG2 - _softplus(-v, xp)) / 2,
-        lambda u, xp: (LOG2 + _log_ratio_1p(u, xp)) / 2,
+        lambda v, xp: (LOG2 - softplus(-v, xp)) / 2,
+        lambda u, xp: (LOG2 + log_ratio_1p(u, xp)) / 2,
         _js_term,
         NOWOZIN + " (their Table 1 generator is twice this one: f, f* and g_f here are "
         "scaled to the 1/2 normalisation); Lin, IEEE Trans. Inf. Theory 37 (1991)",
@@ -423,13 +334,13 @@ def _js() -> FDivergence:
 def _gan() -> FDivergence:
     def conj(t, xp):
         inside = t < 0
-        return xp.where(inside, -_log1mexp(xp.where(inside, t, -xp.ones_like(t)), xp), xp.inf)
+        return xp.where(inside, -log1mexp(xp.where(inside, t, -xp.ones_like(t)), xp), xp.inf)
 
     return _make(
         "gan", "sum p log(2p/(p+q)) + q log(2q/(p+q)) - log 4 = 2 JS - log 4  (f(1) = -log 4)",
-        _xlogx_minus, conj, (-math.inf, 0.0),
-        lambda v, xp: -_softplus(-v, xp),
-        _log_ratio_1p,
+        xlogx_minus, conj, (-math.inf, 0.0),
+        lambda v, xp: -softplus(-v, xp),
+        log_ratio_1p,
         lambda p, q, xp: 2 * _js_term(p, q, xp) - (p + q) * LOG2,
         NOWOZIN + "; Goodfellow et al., NeurIPS 2014 (arXiv 1406.2661)",
     )
@@ -494,27 +405,27 @@ def alpha_divergence(alpha: float) -> FDivergence:
     expo = a / (a - 1)
 
     def f(u, xp):
-        return (_pow(u, a, xp) - 1 - a * (u - 1)) * scale
+        return (pow_or_inf(u, a, xp) - 1 - a * (u - 1)) * scale
 
     def conj(t, xp):
         B = 1 + (a - 1) * t
         pos = B > 0
-        val = (_pow(xp.where(pos, B, xp.ones_like(B)), expo, xp) - 1) / a
+        val = (pow_or_inf(xp.where(pos, B, xp.ones_like(B)), expo, xp) - 1) / a
         if a > 1:
             return xp.where(pos, val, xp.full_like(t, -1 / a))
         edge = xp.full_like(t, -1 / a if a < 0 else math.inf)  # B = 0: the limit
         return xp.where(pos, val, xp.where(B == 0, edge, xp.inf))
 
     def act(v, xp):
-        return v if a > 1 else 1 / (1 - a) - _softplus(-v, xp)
+        return v if a > 1 else 1 / (1 - a) - softplus(-v, xp)
 
     def critic(u, xp):
-        return (_pow(u, a - 1, xp) - 1) / (a - 1)
+        return (pow_or_inf(u, a - 1, xp) - 1) / (a - 1)
 
     def term(p, q, xp):
         both = (p > 0) & (q > 0)
-        lp, lq = xp.log(_masked(p, both, xp)), xp.log(_masked(q, both, xp))
-        mixed = xp.where(both, _exp(a * lp + (1 - a) * lq, xp), xp.zeros_like(p))
+        lp, lq = xp.log(masked(p, both, xp)), xp.log(masked(q, both, xp))
+        mixed = xp.where(both, exp_or_inf(a * lp + (1 - a) * lq, xp), xp.zeros_like(p))
         val = (mixed - q - a * (p - q)) * scale  # q f(p/q); at one zero: q/a or p/(1 - a)
         if a > 1:  # p > 0 = q: p f'(inf) = inf
             return xp.where((p > 0) & (q == 0), xp.inf, val)
@@ -533,9 +444,7 @@ def alpha_divergence(alpha: float) -> FDivergence:
 
 
 def _alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"alpha must be a real number (not 0 or 1), got {alpha!r}")
-    a = float(alpha)
+    a = check.real_number(alpha, "alpha", "a real number (not 0 or 1)")
     if not math.isfinite(a) or a in (0.0, 1.0):
         raise ValueError(
             f"alpha must be a finite number other than 0 and 1 (their limits are "
@@ -585,7 +494,7 @@ FDIVERGENCES: Mapping[str, FDivergence] = _Table(
 )
 
 
-def _resolve(kind: object, alpha: object) -> FDivergence:
+def resolve(kind: object, alpha: object) -> FDivergence:
     """The FDivergence for ``kind`` (a name or an FDivergence) and ``alpha``."""
     if isinstance(kind, FDivergence):
         if alpha is not None:
@@ -599,233 +508,3 @@ def _resolve(kind: object, alpha: object) -> FDivergence:
     if alpha is not None:
         raise ValueError(f"alpha is only used with kind='alpha', got alpha={alpha!r} for kind={kind!r}")
     return FDIVERGENCES[kind]  # type: ignore[index]
-
-
-# --------------------------------------------------------------------- public API
-
-
-def f_divergence(
-    p: Array,
-    q: Array,
-    kind: str | FDivergence = "kl",
-    *,
-    alpha: float | None = None,
-    normalize: bool = False,
-) -> Array:
-    r"""The f-divergence :math:`D_f(P\|Q) = \sum_x q(x) f(p(x)/q(x))` between histograms.
-
-    Kinds and the normalisations used (natural logarithms):
-
-    ============  ====================================================================
-    kind          :math:`D_f(P\|Q)`
-    ============  ====================================================================
-    kl            :math:`\sum p \log(p/q)`
-    reverse_kl    :math:`\sum q \log(q/p)`
-    js            :math:`\tfrac12 KL(p\|m) + \tfrac12 KL(q\|m)`, :math:`m = (p+q)/2`; :math:`\le \log 2`
-    tv            :math:`\sum |p - q| / 2`
-    pearson       :math:`\sum (p - q)^2 / q`
-    neyman        :math:`\sum (p - q)^2 / p`
-    hellinger     :math:`\sum (\sqrt p - \sqrt q)^2` (no factor 1/2; :math:`\le 2`)
-    jeffreys      :math:`KL(p\|q) + KL(q\|p)`
-    gan           :math:`\sum p \log\frac{2p}{p+q} + q \log\frac{2q}{p+q} - \log 4 = 2\,JS - \log 4`
-    alpha         :math:`(\sum p^\alpha q^{1-\alpha} - 1) / (\alpha(\alpha - 1))`, :math:`\alpha \notin \{0, 1\}`
-    ============  ====================================================================
-
-    ``gan`` is the divergence of the original GAN (Goodfellow et al. 2014): its
-    :math:`f(1) = -\log 4`, so :math:`D(P\|P) = -\log 4`, not 0.
-
-    Parameters
-    ----------
-    p, q : arrays (..., n)
-        Histograms on the same n bins: nonnegative, finite, each of total mass 1 along
-        the last axis (up to ``sqrt(eps)`` relative). Leading axes are a batch and
-        broadcast against each other.
-    kind : str or FDivergence
-        One of the kinds above (default ``"kl"``), or an entry of ``FDIVERGENCES`` /
-        ``alpha_divergence(alpha)``.
-    alpha : float, optional
-        The parameter of ``kind="alpha"`` (required there, rejected otherwise).
-    normalize : bool
-        Rescale ``p`` and ``q`` to unit mass instead of rejecting other masses.
-
-    Returns
-    -------
-    array (...)
-        :math:`D_f` per batch entry, in the caller's namespace, dtype and device.
-
-    Raises
-    ------
-    ValueError
-        Unknown ``kind``; ``alpha`` missing, 0 or 1; negative, NaN or infinite
-        entries; masses other than 1; different numbers of bins or batch shapes
-        that do not broadcast. The message names the argument.
-
-    Notes
-    -----
-    Exact at zeros: :math:`0 f(0/0) = 0`, :math:`q f(0) = q \lim_{u \to 0} f(u)` and
-    :math:`0 f(p/0) = p \lim_{u \to\infty} f(u)/u`; the result is ``inf`` where the
-    divergence is infinite (kl with p > 0 = q, reverse_kl, neyman with q > 0 = p,
-    pearson, jeffreys at either, alpha > 1 with p > 0 = q, alpha < 0 with q > 0 = p).
-    Logarithms are taken of p and q separately (no overflow of p/q). O(n) per batch
-    entry, elementwise. Gradients (PyTorch) are exact where p, q > 0; at a zero entry
-    the masked branch contributes 0 (no NaN), e.g. :math:`\partial_p\, p\log(p/q) = 0`
-    at p = 0.
-
-    References
-    ----------
-    Csiszar, Studia Sci. Math. Hungar. 2 (1967); Ali and Silvey, JRSS B 28 (1966);
-    Nowozin, Cseke and Tomioka, f-GAN, NeurIPS 2016 (arXiv 1606.00709), Table 1.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> p, q = np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.25, 0.5])
-    >>> float(f_divergence(p, q, "kl"))  # log 2
-    0.6931471805599453
-    >>> float(f_divergence(q, p, "kl"))  # q > 0 = p in the last bin
-    inf
-    >>> float(f_divergence(p, q, "tv"))
-    0.5
-    >>> float(f_divergence(p, q, "alpha", alpha=2.0)) == float(f_divergence(p, q, "pearson")) / 2
-    True
-    """
-    spec = _resolve(kind, alpha)
-    if spec._term is None:
-        raise ValueError("kind must be a name or an FDivergence of FDIVERGENCES / alpha_divergence")
-    xp = namespace(p, q)
-    raw_p, raw_q = check.as_array(p, "p", xp), check.as_array(q, "q", xp)
-    dtype = result_dtype(xp, raw_p, raw_q)
-    p = check.probability_vectors(raw_p, "p", xp, dtype, normalize)
-    q = check.probability_vectors(raw_q, "q", xp, dtype, normalize)
-    p, q = _same_bins(p, q, "p", "q", xp)
-    return _blockwise_sum(spec._term, p, q, xp)  # type: ignore[arg-type]
-
-
-_BLOCK = 2**16  # elements per block on the host: temporaries stay in cache
-
-
-def _blockwise_sum(term: Callable[[Array, Array, Namespace], Array], p: Array, q: Array, xp: Namespace) -> Array:
-    """sum over the last axis of ``term(p, q)``; on the host, block by block along the
-    first axis: a few 512 KiB temporaries instead of full-size ones (2x faster at 10^7
-    entries, where each full-size temporary costs its page faults)."""
-    rows = max(1, _BLOCK // p.shape[-1])
-    if p.ndim < 2 or p.shape[0] <= rows or "cpu" not in str(device(p)).lower():
-        return xp.sum(term(p, q, xp), axis=-1)
-    blocks = [xp.sum(term(p[i:i + rows, ...], q[i:i + rows, ...], xp), axis=-1) for i in range(0, p.shape[0], rows)]
-    return xp.concat(blocks, axis=0)
-
-
-def _same_bins(p: Array, q: Array, np_: str, nq: str, xp: Namespace) -> tuple[Array, Array]:
-    if p.shape[-1] != q.shape[-1]:
-        raise ValueError(
-            f"{np_} and {nq} must have the same number of bins (last axis), got shapes "
-            f"{tuple(p.shape)} and {tuple(q.shape)}"
-        )
-    try:
-        shape = np.broadcast_shapes(tuple(p.shape), tuple(q.shape))
-    except ValueError:
-        raise ValueError(
-            f"the batch shapes of {np_} {tuple(p.shape)} and {nq} {tuple(q.shape)} do not broadcast"
-        ) from None
-    if tuple(p.shape) == shape and tuple(q.shape) == shape:
-        return p, q
-    return xp.broadcast_to(p, shape), xp.broadcast_to(q, shape)
-
-
-def variational_f(
-    kind: str | FDivergence,
-    t_p: Array,
-    t_q: Array,
-    a: Array | None = None,
-    b: Array | None = None,
-    *,
-    alpha: float | None = None,
-    normalize: bool = False,
-) -> Array:
-    r"""The f-GAN critic objective :math:`\mathbb E_P[T] - \mathbb E_Q[f^*(T)] \le D_f(P\|Q)`.
-
-    .. math::
-
-        V(T) = \sum_i a_i\, T(x_i) - \sum_j b_j\, f^*(T(y_j))
-
-    for samples :math:`x_i \sim P` with weights :math:`a`, :math:`y_j \sim Q` with weights
-    :math:`b`. For every T it is a lower bound on :math:`D_f(P\|Q)` (Fenchel-Young), with
-    equality at :math:`T = f'(p/q)` (``FDIVERGENCES[kind].optimal_critic``)
-    (Nguyen, Wainwright and Jordan, IEEE Trans. Inf. Theory 56, 2010; Nowozin, Cseke
-    and Tomioka, f-GAN, NeurIPS 2016, arXiv 1606.00709). A critic maximises it;
-    the f-GAN generator minimises it.
-
-    Parameters
-    ----------
-    kind : str or FDivergence
-        A kind of :func:`f_divergence` or an :class:`FDivergence` (e.g.
-        ``alpha_divergence(0.5)``).
-    t_p, t_q : arrays (..., n), (..., m)
-        Critic values at the samples of P and of Q, finite, already mapped into
-        ``conjugate_domain`` (apply ``FDIVERGENCES[kind].activation`` to raw network
-        outputs). Where ``t_q`` leaves the domain :math:`f^* = \infty` and the
-        objective is ``-inf`` (still a valid, useless, lower bound). Leading axes are
-        a batch and broadcast.
-    a, b : arrays (..., n), (..., m), optional
-        Probability weights of the samples (uniform when omitted), as in
-        :func:`f_divergence`.
-    alpha : float, optional
-        The parameter for ``kind="alpha"``.
-    normalize : bool
-        Rescale ``a`` and ``b`` to unit mass instead of rejecting other masses.
-
-    Returns
-    -------
-    array (...)
-        The objective per batch entry, in the caller's namespace, dtype and device.
-
-    Notes
-    -----
-    O(n + m). Samples with zero weight contribute 0 even where :math:`f^* = \infty`.
-    Gradients (PyTorch) flow to ``t_p``, ``t_q`` and the weights.
-
-    Examples
-    --------
-    At the optimal critic on the support of two histograms the bound is tight:
-
-    >>> import numpy as np
-    >>> from divergences import FDIVERGENCES, f_divergence
-    >>> p, q = np.array([0.2, 0.3, 0.5]), np.array([0.4, 0.4, 0.2])
-    >>> T = FDIVERGENCES["js"].optimal_critic(p / q)
-    >>> bool(np.isclose(variational_f("js", T, T, p, q), f_divergence(p, q, "js")))
-    True
-    >>> bool(variational_f("js", np.zeros(3), np.zeros(3), p, q) <= f_divergence(p, q, "js"))
-    True
-    """
-    spec = _resolve(kind, alpha)
-    xp = namespace(t_p, t_q, a, b)
-    tp, tq = check.as_array(t_p, "t_p", xp), check.as_array(t_q, "t_q", xp)
-    raw = [tp, tq] + [check.as_array(w, n, xp) for w, n in ((a, "a"), (b, "b")) if w is not None]
-    dtype = result_dtype(xp, *raw)
-    tp, tq = _values(tp, "t_p", xp, dtype), _values(tq, "t_q", xp, dtype)
-    fstar = spec.conjugate(tq)
-    if a is None:
-        ep = xp.mean(tp, axis=-1)
-    else:
-        a = check.probability_vectors(a, "a", xp, dtype, normalize)
-        tp, a = _same_bins(tp, a, "t_p", "a", xp)
-        ep = xp.sum(a * tp, axis=-1)
-    if b is None:
-        eq = xp.mean(fstar, axis=-1)
-    else:
-        b = check.probability_vectors(b, "b", xp, dtype, normalize)
-        fstar, b = _same_bins(fstar, b, "t_q", "b", xp)
-        eq = xp.sum(b * xp.where(b > 0, fstar, xp.zeros_like(fstar)), axis=-1)  # 0 inf = 0
-    return ep - eq
-
-
-def _values(t: Array, name: str, xp: Namespace, dtype: Any) -> Array:
-    t = check.as_float(t, xp, dtype)
-    if t.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the samples), got a scalar")
-    check.check_nonempty(t, name)
-    check.check_finite(t, name, xp)
-    return t
-
-
-__all__ = ["FDIVERGENCES", "FDivergence", "alpha_divergence", "f_divergence", "variational_f"]

@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 
 from ._metrics import Inputs, Metric, evaluate_chunk
-from .._progress import Progress
+from ..progress import progress_bar
+
+__all__ = ["MIN_TASKS", "TASKS_PER_THREAD", "check_client", "default_chunk_size", "evaluate"]
 
 TASKS_PER_THREAD = 4  # load balance when pairs cost unequal times
 MIN_TASKS = 100  # progress moves by 1% and a lost task is a small share of the work
@@ -61,7 +63,7 @@ def evaluate(
     where = {f.key: s for f, s in zip(futures, starts)}
     values = np.empty(len(pairs))
     try:
-        with Progress(len(pairs), f"pairwise {metric.name}", enabled=progress) as bar:
+        with progress_bar(len(pairs), f"pairwise {metric.name}", unit="pairs", enabled=progress) as bar:
             for future, chunk in as_completed(futures, with_results=True):
                 s = where[future.key]
                 values[s : s + len(chunk)] = chunk

@@ -17,9 +17,9 @@ import numpy as np
 
 from .. import _validate as check
 from .._backend import Array, Namespace, device
+from ..progress import progress_bar
 from ._measures import read_inputs
 from ._metrics import Inputs, Metric, bind, check_metric, check_options, measure_kind, pair_value
-from .._progress import Progress
 
 
 def pairwise(
@@ -30,7 +30,7 @@ def pairwise(
     M: Array | None = None,
     client: Any = None,
     chunk_size: int | None = None,
-    progress: bool = True,
+    progress: bool = False,
     **metric_kwargs: Any,
 ) -> Array:
     r"""The (N, N) or (N, M) matrix of a divergence between many measures.
@@ -75,7 +75,9 @@ def pairwise(
         thread and at least 100 in all, so the load balances and a lost worker
         costs little work.
     progress : bool
-        Draw a progress bar on stderr.
+        Report progress on stderr (default False: silent), through
+        :func:`divergences.progress.progress_bar`: a bar in a terminal, a plain line
+        every few percent elsewhere.
     **metric_kwargs
         Options of the metric's function (``p``, ``eps``, ``alpha``, ``lam``,
         ``normalize``, ``seed``, ...). ``"sinkhorn_divergence"`` needs ``eps``.
@@ -164,7 +166,7 @@ def _pairs(n: int, m: int, square: bool, metric: Metric) -> tuple[np.ndarray, bo
 
 def _serial(metric: Metric, pairs: np.ndarray, inputs: Inputs, progress: bool) -> np.ndarray:
     values = np.empty(len(pairs))
-    with Progress(len(pairs), f"pairwise {metric.name}", enabled=progress) as bar:
+    with progress_bar(len(pairs), f"pairwise {metric.name}", unit="pairs", enabled=progress) as bar:
         for k, (i, j) in enumerate(pairs):
             values[k] = pair_value(metric, inputs, int(i), int(j))
             bar.update()

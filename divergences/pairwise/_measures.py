@@ -13,7 +13,9 @@ from typing import Any
 from .. import _validate as check
 from .._backend import Array, Namespace, device, is_array, namespace, result_dtype
 from ._metrics import HISTOGRAMS, Inputs, Measure
-from ..qp import _distances
+from ..qp import distance_matrix
+
+__all__ = ["Raw", "read_inputs"]
 
 Raw = tuple[str, Any, Any]  # (label, points or histogram, weights)
 
@@ -137,7 +139,7 @@ def _cost(cost: Array, n: int, m: int, square: bool, metric: str, xp: Namespace,
         raise ValueError(f"M: shape {tuple(cost.shape)} does not match {support}")
     if metric == "qp":
         try:
-            _distances(cost, n, xp, dtype)
+            distance_matrix(cost, n, xp, dtype)
         except ValueError as err:
             raise ValueError(f"M is the distance matrix D of divergences.qp_divergence: {err}") from None
     return cost

@@ -19,10 +19,28 @@ from ..entropic import sinkhorn_divergence
 from ..transport.exact import solve
 from ..fdiv import KINDS as FDIV_KINDS
 from ..fdiv import f_divergence
-from ..fdiv._generators import _resolve
+from ..fdiv._generators import resolve
 from ..qp import qp_divergence
 from ..transport.sliced import sliced_wasserstein
 from ..transport.wasserstein import wasserstein
+
+__all__ = [
+    "HISTOGRAMS",
+    "Inputs",
+    "METRICS",
+    "Measure",
+    "Metric",
+    "POINTS",
+    "POINT_FUNCTIONS",
+    "SYMMETRIC_FDIV",
+    "bind",
+    "check_metric",
+    "check_options",
+    "evaluate_chunk",
+    "measure_kind",
+    "metric_function",
+    "pair_value",
+]
 
 POINTS, HISTOGRAMS = "point clouds", "histograms"
 METRICS = ("wasserstein", "sinkhorn_divergence", "sliced_wasserstein", "qp", *FDIV_KINDS)
@@ -39,8 +57,8 @@ class Measure(NamedTuple):
     """A point cloud (``points`` (n, d) or (n,), ``weights`` (n,) or None for uniform),
     or a histogram (``points`` None, ``weights`` its bins on the shared support)."""
 
-    points: Array | None
-    weights: Array | None
+    points: Array  # None for a histogram
+    weights: Array  # None for uniform weights
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,8 @@ def measure_kind(metric: str, has_cost: bool) -> str:
 def metric_function(name: str, kind: str) -> Callable[..., Any]:
     if kind == POINTS:
         return POINT_FUNCTIONS[name]
-    return {"wasserstein": solve, "qp": qp_divergence}.get(name, f_divergence)
+    histogram_functions: dict[str, Callable[..., Any]] = {"wasserstein": solve, "qp": qp_divergence}
+    return histogram_functions.get(name, f_divergence)
 
 
 def check_options(name: str, kind: str, options: dict[str, Any]) -> None:
@@ -149,7 +168,7 @@ def bind(name: str, kind: str, options: dict[str, Any], cost: Array | None, xp: 
     if name == "sliced_wasserstein":
         options["seed"] = _fixed_seed(options.get("seed"))
     if name in FDIV_KINDS:
-        spec = _resolve(name, options.get("alpha"))  # checks alpha before any pair is run
+        spec = resolve(name, options.get("alpha"))  # checks alpha before any pair is run
         symmetric = name in SYMMETRIC_FDIV or spec.alpha == 0.5
         return Metric(name, kind, options, symmetric, float(spec.f(np.float64(1.0))) + 0.0)
     if kind == HISTOGRAMS and name == "wasserstein":

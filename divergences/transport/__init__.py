@@ -1,2 +1,4 @@
 """Exact optimal transport: the LP solvers, Wasserstein distances, duality and
 certified brackets."""
+
+__all__: list[str] = []

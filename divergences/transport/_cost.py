@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from .._backend import Array, Namespace
 
+__all__ = ["DENSE_ENTRIES", "bounding_diagonal", "euclidean_cost"]
+
+# The dense solvers build the cost while it has at most this many entries (128 MB in
+# float64); the blockwise ones stream it beyond.
+DENSE_ENTRIES = 2**24
 # Pairs per block: keeps the (block, m, d) difference tensor near 32 MB in float64.
 _BLOCK_ENTRIES = 4_000_000
 

@@ -10,47 +10,23 @@ solvers, POT, or a neural critic evaluated on the support.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from typing import Any
 
 from .. import _validate as check
 from .._backend import Array, Namespace, namespace
-from ._cost import bounding_diagonal, euclidean_cost
+from .._numerics import root
+from .._results import Certificate
+from ._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
 from ..entropic import sinkhorn, sinkhorn_points
-from .one_d import _root
 from .sliced import max_sliced_wasserstein
 from ._polytope import feasible_potentials, round_to_polytope
+
+__all__ = ["BOUNDS_MAX_ITER", "Certificate", "certify", "wasserstein_bounds"]
 
 
 # Iteration cap of the Sinkhorn run inside wasserstein_bounds: its bounds are valid
 # at any iterate, and a capped run keeps the call's time bounded.
 BOUNDS_MAX_ITER = 1000
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A guaranteed bracket ``lower <= OT(a, b) <= upper`` on the exact cost.
-
-    Attributes
-    ----------
-    lower : array (0-D)
-        ``<a, f> + <b, g>`` for the feasible pair below.
-    upper : array (0-D)
-        ``<M, plan>``.
-    plan : array (n, m)
-        A transport plan exactly in U(a, b) (to round-off): P >= 0, P 1 = a, P^T 1 = b.
-    f, g : arrays (n,), (m,)
-        Potentials feasible for the dual: ``f_i + g_j <= M_ij`` everywhere.
-    """
-
-    lower: Array
-    upper: Array
-    plan: Array
-    f: Array
-    g: Array
-
-    @property
-    def width(self) -> float:
-        return float(self.upper - self.lower)
 
 
 def certify(
@@ -234,14 +210,14 @@ def wasserstein_bounds(
     if eps is None:
         spread = bounding_diagonal(xs, ys, xp=xp)
         eps = 1e-3 * spread**p if spread > 0 else 1.0  # one point: every cost is 0
-    opts = dict(eps=eps, tol=1e-4, max_iter=BOUNDS_MAX_ITER)
+    opts: dict[str, Any] = dict(eps=eps, tol=1e-4, max_iter=BOUNDS_MAX_ITER)
     with warnings.catch_warnings():
         # The bracket holds whether or not the run converged: no warning is due.
         warnings.simplefilter("ignore", RuntimeWarning)
-        if xs.shape[0] * ys.shape[0] <= 2**24:
+        if xs.shape[0] * ys.shape[0] <= DENSE_ENTRIES:
             r = sinkhorn(euclidean_cost(xs, ys, p, xp), a, b, **opts)
         else:
             r = sinkhorn_points(xs, ys, a, b, p=p, **opts)
     sliced = max_sliced_wasserstein(xs, ys, a, b, p=p, n_projections=n_projections, seed=seed)
-    lower = xp.maximum(sliced, _root(xp.maximum(r.lower, xp.zeros_like(r.lower)), p, xp))
-    return lower, _root(r.upper, p, xp)
+    lower = xp.maximum(sliced, root(xp.maximum(r.lower, xp.zeros_like(r.lower)), p, xp))
+    return lower, root(r.upper, p, xp)

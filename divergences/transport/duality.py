@@ -10,6 +10,8 @@ from .. import _validate as v
 from .._backend import Array, Namespace, device, namespace, result_dtype
 from ._polytope import min_plus
 
+__all__ = ["c_transform", "dual_value", "kantorovich_rubinstein", "lipschitz_constant"]
+
 # Entries per block in pairwise loops: 32 MB temporaries in float64 for the
 # Lipschitz ratios.
 _BLOCK_ENTRIES = 4_000_000

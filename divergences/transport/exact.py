@@ -14,7 +14,6 @@ gradients flow (envelope theorem) and the device is kept.
 
 from __future__ import annotations
 
-import warnings
 from typing import Callable
 
 import numpy as np
@@ -95,7 +94,7 @@ def solve(
     n, m = M.shape
     a, b = v.balanced(a, b, xp, normalize)
     method = v.choice(method, "method", METHODS)
-    on_fail = v.choice(on_fail, "on_fail", ("warn", "raise"))
+    on_fail = v.on_fail(on_fail)
     if method == "auto":
         method = "network_simplex"
 
@@ -111,9 +110,7 @@ def solve(
     if not converged:
         gap = gap if _in_polytope(plan, an, bn) else np.inf
         message = f"solve(method={method!r}) stopped before optimality; gap = {gap:.3g}"
-        if on_fail == "raise":
-            raise RuntimeError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+        v.report_failure(on_fail, message)
     return _result(M, a, b, plan, rows, cols, f, g, max(gap, 0.0), method, converged, xp)
 
 

@@ -14,17 +14,21 @@ from __future__ import annotations
 from typing import Any
 
 import array_api_extra as xpx
-import numpy as np
 
 from .. import _validate as check
 from .._backend import Array, Namespace, device, namespace, result_dtype
+from .._deprecate import renamed_keywords
+from .._numerics import abs_pow, root
+
+__all__ = ["quantile_coupling", "wasserstein_1d", "wasserstein_pp"]
 
 
+@renamed_keywords(u_weights="a", v_weights="b")
 def wasserstein_1d(
     u: Array,
     v: Array,
-    u_weights: Array | None = None,
-    v_weights: Array | None = None,
+    a: Array | None = None,
+    b: Array | None = None,
     *,
     p: float = 1,
     normalize: bool = False,
@@ -43,8 +47,9 @@ def wasserstein_1d(
     u, v : arrays (..., n), (..., m)
         Sample values; the last axis holds the points, leading axes are a batch
         (broadcast against each other). n and m may differ.
-    u_weights, v_weights : arrays (..., n), (..., m), optional
-        Nonnegative weights of equal total mass (uniform when omitted).
+    a, b : arrays (..., n), (..., m), optional
+        Nonnegative weights of equal total mass (uniform when omitted). The former
+        names ``u_weights``, ``v_weights`` still work, with a DeprecationWarning.
     p : float
         Order, p >= 1.
     normalize : bool
@@ -68,28 +73,19 @@ def wasserstein_1d(
     >>> float(wasserstein_1d(np.array([0.0, 1.0]), np.array([2.0, 3.0, 4.0]), p=1))
     2.5
     """
-    xp = namespace(u, v, u_weights, v_weights)
-    u, v = _values(u, "u", xp), _values(v, "v", xp)
-    dtype = result_dtype(xp, u, v)
-    u, v = check.as_float(u, xp, dtype), check.as_float(v, xp, dtype)
+    xp = namespace(u, v, a, b)
+    ru, rv = check.as_array(u, "u", xp), check.as_array(v, "v", xp)
+    dtype = result_dtype(xp, ru, rv)
+    u, v = check.samples(ru, "u", xp, dtype, axis="the points"), check.samples(rv, "v", xp, dtype, axis="the points")
     p = check.check_p(p)
-    uw = _optional_weights(u_weights, "u_weights", u, xp)
-    vw = _optional_weights(v_weights, "v_weights", v, xp)
+    uw = _optional_weights(a, "a", u, xp)
+    vw = _optional_weights(b, "b", v, xp)
     if uw is not None or vw is not None or normalize:
-        uw = check.weights(uw, "u_weights", u.shape[-1], xp, dtype, device(u))
-        vw = check.weights(vw, "v_weights", v.shape[-1], xp, dtype, device(u))
+        uw = check.weights(uw, "a", u.shape[-1], xp, dtype, device(u))
+        vw = check.weights(vw, "b", v.shape[-1], xp, dtype, device(u))
         uw, vw = check.balanced(uw, vw, xp, normalize)
-    u, v, uw, vw = _broadcast_batch(xp, u, v, uw, vw)
-    return _root(_wpp(u, v, uw, vw, p, xp), p, xp)
-
-
-def _values(x: Any, name: str, xp: Namespace) -> Array:
-    x = check.as_array(x, name, xp)
-    if x.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the points), got a scalar")
-    check.check_nonempty(x, name)
-    check.check_finite(x, name, xp)
-    return x
+    u, v, uw, vw = check.broadcast_batch(xp, u=u, v=v, a=uw, b=vw)
+    return root(wasserstein_pp(u, v, uw, vw, p, xp), p, xp)
 
 
 def _optional_weights(w: Any, name: str, x: Array, xp: Namespace) -> Array | None:
@@ -98,29 +94,14 @@ def _optional_weights(w: Any, name: str, x: Array, xp: Namespace) -> Array | Non
     return check.weights(w, name, x.shape[-1], xp, x.dtype, device(x))
 
 
-def _broadcast_batch(xp: Namespace, u, v, uw, vw):
-    """Broadcast the leading (batch) axes of all four arrays to one shape."""
-    arrays = [t for t in (u, v, uw, vw) if t is not None]
-    try:
-        batch = np.broadcast_shapes(*(tuple(t.shape[:-1]) for t in arrays))
-    except ValueError:
-        shapes = ", ".join(str(tuple(t.shape)) for t in arrays)
-        raise ValueError(f"the leading (batch) axes of u, v and their weights do not broadcast: {shapes}") from None
-
-    def expand(t):
-        return None if t is None else xp.broadcast_to(t, (*batch, t.shape[-1]))
-
-    return expand(u), expand(v), expand(uw), expand(vw)
-
-
-def _wpp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float, xp: Namespace) -> Array:
+def wasserstein_pp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float, xp: Namespace) -> Array:
     """W_p^p along the last axis (validated, broadcast inputs; None = uniform)."""
     if uw is None and vw is None and u.shape[-1] == v.shape[-1]:
         diff = xp.sort(u, axis=-1, stable=False) - xp.sort(v, axis=-1, stable=False)
-        return xp.mean(_abs_pow(diff, p), axis=-1)
+        return xp.mean(abs_pow(diff, p), axis=-1)
     mass, iu, iv = quantile_coupling(u, v, uw, vw, xp)
     diff = xp.take_along_axis(u, iu, axis=-1) - xp.take_along_axis(v, iv, axis=-1)
-    return xp.sum(mass * _abs_pow(diff, p), axis=-1)
+    return xp.sum(mass * abs_pow(diff, p), axis=-1)
 
 
 def quantile_coupling(u: Array, v: Array, uw: Array | None, vw: Array | None, xp: Namespace):
@@ -156,20 +137,3 @@ def _rank_at(order: Array, cum: Array, levels: Array, xp: Namespace) -> Array:
     pos = xpx.searchsorted(cum, levels, side="left", xp=xp)
     pos = xp.clip(pos, 0, cum.shape[-1] - 1)  # the top level may exceed cum[-1] by round-off
     return xp.take_along_axis(order, xp.astype(pos, order.dtype), axis=-1)
-
-
-def _abs_pow(d: Array, p: float) -> Array:
-    if p == 1:
-        return abs(d)
-    if p == 2:
-        return d * d
-    return abs(d) ** p
-
-
-def _root(s: Array, p: float, xp: Namespace) -> Array:
-    """s^(1/p), with gradient 0 (not NaN) where s = 0."""
-    if p == 1:
-        return s
-    positive = s > 0
-    return xp.where(positive, xp.where(positive, s, 1.0) ** (1.0 / p), 0.0)
-

@@ -10,7 +10,10 @@ import numpy as np
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, default_rng, from_numpy, namespace
-from .one_d import _broadcast_batch, _root, _wpp, quantile_coupling
+from .._numerics import root
+from .one_d import quantile_coupling, wasserstein_pp
+
+__all__ = ["max_sliced_wasserstein", "sliced_wasserstein"]
 
 
 def sliced_wasserstein(
@@ -66,7 +69,7 @@ def sliced_wasserstein(
     xp, x, y, a, b = _prepare(x, y, a, b, normalize)
     p = check.check_p(p)
     theta = _directions(x, n_projections, seed, xp)
-    return _root(xp.mean(_projected_wpp(x, y, a, b, theta, p, xp)), p, xp)
+    return root(xp.mean(_projected_wpp(x, y, a, b, theta, p, xp)), p, xp)
 
 
 def max_sliced_wasserstein(
@@ -129,7 +132,7 @@ def max_sliced_wasserstein(
         value = float(_projected_wpp(xc, yc, a, b, current, p, xp)[0])
         if value > best_value:
             best, best_value = current, value
-    return _root(_projected_wpp(x, y, a, b, best, p, xp)[0], p, xp)
+    return root(_projected_wpp(x, y, a, b, best, p, xp)[0], p, xp)
 
 
 def _prepare(x, y, a, b, normalize):
@@ -149,8 +152,8 @@ def _directions(x: Array, k: object, seed, xp: Namespace) -> Array:
 def _projected_wpp(x, y, a, b, theta, p, xp) -> Array:
     """W_p^p of the projections on each column of theta, shape (K,)."""
     u, v = xp.matrix_transpose(x @ theta), xp.matrix_transpose(y @ theta)
-    u, v, a, b = _broadcast_batch(xp, u, v, a, b)
-    return _wpp(u, v, a, b, p, xp)
+    u, v, a, b = check.broadcast_batch(xp, u=u, v=v, a=a, b=b)
+    return wasserstein_pp(u, v, a, b, p, xp)
 
 
 def _ascent_step(x, y, a, b, theta, p, xp) -> Array:

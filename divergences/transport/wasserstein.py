@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from .. import _validate as check
 from .._backend import Array, namespace
+from .._numerics import root
 from ._cost import euclidean_cost
 from .exact import solve
-from .one_d import _root, _wpp
+from .one_d import wasserstein_pp
+
+__all__ = ["METHODS", "wasserstein"]
 
 METHODS = ("auto", "1d", "network_simplex", "assignment", "lp")
 
@@ -68,7 +71,7 @@ def wasserstein(
     if method == "1d" and not one_dim:
         raise ValueError(f"method='1d' needs one-dimensional points, got d = {x.shape[1]}")
     if one_dim and method in ("auto", "1d"):
-        return _root(_wpp(x[:, 0], y[:, 0], a, b, p, xp), p, xp)
+        return root(wasserstein_pp(x[:, 0], y[:, 0], a, b, p, xp), p, xp)
     M = euclidean_cost(x, y, p, xp)
     result = solve(M, a, b, method="network_simplex" if method == "auto" else method)
-    return _root(result.value, p, xp)
+    return root(result.value, p, xp)

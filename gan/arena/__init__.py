@@ -1,16 +1,18 @@
-r"""The GAN arena: every loss of ``gan.LOSSES`` trained on 2-D targets, scored exactly.
+r"""The GAN arena: GAN losses trained on 2-D targets and on digits, over several seeds, scored exactly.
 
 ``python -m gan.arena`` (see ``gan.arena.__main__`` and docs/arena.md) trains small
-MLP GANs on the 8-Gaussian ring, the 25-Gaussian grid and the Swiss roll with every
-loss (and GDPP on top of a few), and scores each run along training by the exact
-:math:`W_2` between generated and real points (``divergences.solve``), mode coverage
-and the critic's audit gap (``gan.audit.critic_gap``). :func:`run` is the same from
-Python; it returns one :class:`Record` per loss and target.
+MLP GANs with a set of losses on the 8-Gaussian ring, the 25-Gaussian grid, the Swiss
+roll and scikit-learn's 8x8 digits, each with several seeds, and scores each run along
+training by the exact :math:`W_2` between generated and real (held-out) samples
+(``divergences.solve``), mode or class coverage and the critic's audit gap
+(``gan.audit.critic_gap``). The leaderboard reports mean ± sd over the seeds and ranks
+by Welch's t-test (``gan.arena.stats``). :func:`run` is the same from Python; it
+returns one :class:`Record` per loss, target and seed.
 
-Modules: ``targets`` (samplers and supports), ``models`` (the MLPs), ``recipes``
-(per-loss settings, GDPP variants), ``trainer`` (one run), ``score`` (W_2, coverage,
-audit), ``pool`` (runs in worker processes), ``report`` and ``figures`` (outputs),
-``options`` (checks of the options).
+Modules: ``targets`` and ``digits`` (data and their scores), ``models`` (the MLPs),
+``recipes`` (the papers' recipes, the common recipe, entry names), ``trainer`` (one
+run), ``score`` (W_2, coverage, audit), ``stats`` (seeds to ranks), ``pool`` (runs in
+worker processes), ``report`` and ``figures`` (outputs), ``options`` (checks).
 """
 
 from __future__ import annotations
@@ -19,33 +21,45 @@ import os
 from collections.abc import Iterable
 from dataclasses import replace
 
-from divergences._progress import Progress
+from divergences.progress import progress_bar
 
 from . import options
 from .pool import run_jobs
-from .recipes import LOSSES, Recipe, recipe
+from .recipes import COMMON, KINDS, LOSSES, PAPER, Recipe, recipe
 from .records import Checkpoint, Record
 from .report import write
 from .score import w2
+from .stats import Summary, aggregate
 from .targets import TARGETS, Target
 from .trainer import Job, real_set
 
 __all__ = [
+    "COMMON",
+    "DEFAULT_LOSSES",
+    "DEFAULT_SEEDS",
     "DEFAULT_STEPS",
     "DEFAULT_TARGETS",
+    "KINDS",
     "LOSSES",
+    "PAPER",
     "SAMPLES",
     "TARGETS",
     "Checkpoint",
     "Recipe",
     "Record",
+    "Summary",
     "Target",
+    "aggregate",
     "recipe",
     "run",
 ]
 
-DEFAULT_STEPS = 700
-DEFAULT_TARGETS = ("ring8", "grid25", "swissroll")
+DEFAULT_STEPS = 3000
+DEFAULT_TARGETS = ("ring8", "grid25", "digits")
+DEFAULT_SEEDS = 3
+# representative losses: a standard GAN, the hinge loss, WGAN-GP, GAN-QP and a
+# relativistic one; `--losses all` runs every entry of LOSSES
+DEFAULT_LOSSES = ("ns-sgan", "hinge", "wgan-gp", "gan-qp", "rasgan")
 SAMPLES = 2000
 MAX_WORKERS = 8  # each worker holds its own torch (a few hundred MB)
 
@@ -59,31 +73,39 @@ def _default_workers(device: str, jobs: int) -> int:
 
 
 def run(
-    losses: str | Iterable[str] | None = None,
+    losses: str | Iterable[str] | None = DEFAULT_LOSSES,
     targets: str | Iterable[str] | None = DEFAULT_TARGETS,
     steps: int = DEFAULT_STEPS,
     seed: int = 0,
     out: str | os.PathLike | None = None,
     *,
+    seeds: int = DEFAULT_SEEDS,
+    recipe: str = "common",
     samples: int = SAMPLES,
     workers: int | None = None,
     device: str | None = None,
     progress: bool = True,
     figures: bool = True,
 ) -> list[Record]:
-    r"""Train every loss on every target and score the runs; optionally write the outputs.
+    r"""Train every loss on every target with every seed and score the runs; optionally write the outputs.
 
     Parameters
     ----------
     losses : str or iterable of str, optional
-        Names of ``gan.LOSSES``, each optionally with ``+gdpp``; ``None`` or ``"all"``
-        for :data:`LOSSES` (every loss and three GDPP variants).
+        Entry names (``gan.arena.recipes``: a name of ``gan.LOSSES`` with optional
+        ``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``, or ``ogan:<loss>``); default
+        :data:`DEFAULT_LOSSES`; ``None`` or ``"all"`` for :data:`LOSSES`.
     targets : str or iterable of str
-        Names of :data:`TARGETS` (default all three); ``"all"`` too.
+        Names of :data:`TARGETS` (default :data:`DEFAULT_TARGETS`); ``"all"`` too.
     steps : int
         Generator updates per run (the critic takes ``recipe(loss).n_critic`` per update).
     seed : int
-        Seeds every run: the same seed gives the same numbers (but ``seconds``).
+        The first seed: the runs use ``seed, seed + 1, ..., seed + seeds - 1``. The same
+        seeds give the same numbers (but ``seconds``).
+    seeds : int
+        Seeds per (loss, target), >= 1 (default 3; the tie rule needs 2 or more).
+    recipe : {"common", "paper"}
+        One shared recipe for every loss, or each paper's own (``gan.arena.recipes``).
     out : path, optional
         Folder for results.json, results.csv, leaderboard.md and the PNGs.
     samples : int
@@ -100,7 +122,7 @@ def run(
     Returns
     -------
     list of Record
-        One per (target, loss), targets outer, in the order given.
+        One per (target, loss, seed), in that nesting order.
 
     Raises
     ------
@@ -111,10 +133,13 @@ def run(
     steps = options.count(steps, "steps", 1, options.MAX_STEPS)
     samples = options.count(samples, "samples", options.MIN_SAMPLES, options.MAX_SAMPLES)
     seed, device = options.seed(seed), options.device(device)
+    seeds = options.count(seeds, "seeds", 1, 1000)
+    kind = options.recipe(recipe)
     folder = None if out is None else options.out(out)
-    jobs = [Job(loss, target, steps, seed, samples, device) for target in targets for loss in losses]
+    jobs = [Job(loss, target, steps, s, samples, device, kind)
+            for target in targets for loss in losses for s in range(seed, seed + seeds)]
     workers = _default_workers(device, len(jobs)) if workers is None else options.count(workers, "workers", 1, 256)
-    with Progress(steps * len(jobs), "arena", enabled=progress) as bar:
+    with progress_bar(steps * len(jobs), "arena", unit="generator steps", enabled=progress, smoothing=0) as bar:
         records = run_jobs(jobs, workers, bar)
     floors = {t: w2(real_set(TARGETS[t], samples, seed), real_set(TARGETS[t], samples, seed, "floor")) for t in targets}
     records = [replace(r, w2_floor=floors[r.target]) for r in records]

@@ -1,4 +1,4 @@
-"""The arena's networks: small ReLU MLPs, a generator R^z -> R^2 and a critic R^2 -> R.
+"""The arena's networks: small ReLU MLPs, a generator R^z -> R^d and a critic R^d -> R.
 
 The critic exposes its last hidden layer as :meth:`Critic.features`, the feature map
 that GDPP compares between real and generated batches (Elfeki et al., ICML 2019,
@@ -24,24 +24,28 @@ def _trunk(d_in: int, hidden: int, depth: int) -> torch.nn.Sequential:
 
 
 class Generator(torch.nn.Module):
-    """z (N, z_dim) -> x (N, 2): ``depth`` ReLU layers of width ``hidden``, then linear.
+    """z (N, z_dim) -> x (N, out): ``depth`` ReLU layers of width ``hidden``, then linear
+    (then a sigmoid with ``bounded=True``, for images with pixels in [0, 1]).
 
     >>> import torch
     >>> Generator()(torch.zeros(5, Z_DIM)).shape
     torch.Size([5, 2])
     """
 
-    def __init__(self, z_dim: int = Z_DIM, hidden: int = HIDDEN, depth: int = DEPTH) -> None:
+    def __init__(self, z_dim: int = Z_DIM, hidden: int = HIDDEN, depth: int = DEPTH, out: int = 2,
+                 bounded: bool = False) -> None:
         super().__init__()
         self.z_dim = z_dim
-        self.net = torch.nn.Sequential(_trunk(z_dim, hidden, depth), torch.nn.Linear(hidden, 2))
+        last = [torch.nn.Sigmoid()] if bounded else []
+        self.net = torch.nn.Sequential(_trunk(z_dim, hidden, depth), torch.nn.Linear(hidden, out), *last)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
 
 
 class Critic(torch.nn.Module):
-    """x (N, 2) -> raw scores (N,): ``depth`` ReLU layers of width ``hidden``, then linear.
+    """x (N, d_in) -> raw scores (N,): ``depth`` ReLU layers of width ``hidden``, then linear;
+    with ``code > 0``, a code (N, code) instead (O-GAN's encoder).
 
     >>> import torch
     >>> D = Critic()
@@ -49,14 +53,16 @@ class Critic(torch.nn.Module):
     (torch.Size([5]), torch.Size([5, 64]))
     """
 
-    def __init__(self, hidden: int = HIDDEN, depth: int = DEPTH) -> None:
+    def __init__(self, hidden: int = HIDDEN, depth: int = DEPTH, d_in: int = 2, code: int = 0) -> None:
         super().__init__()
-        self.trunk = _trunk(2, hidden, depth)
-        self.head = torch.nn.Linear(hidden, 1)
+        self.trunk = _trunk(d_in, hidden, depth)
+        self.code = code
+        self.head = torch.nn.Linear(hidden, code or 1)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The last hidden layer (N, hidden), after its ReLU."""
         return self.trunk(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.trunk(x)).squeeze(-1)
+        out = self.head(self.trunk(x))
+        return out if self.code else out.squeeze(-1)

@@ -12,10 +12,11 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .recipes import LOSSES, split
+from .recipes import KINDS, LOSSES, parse
 from .targets import TARGETS
 
-__all__ = ["MAX_SAMPLES", "MAX_STEPS", "MIN_SAMPLES", "count", "device", "losses", "out", "seed", "targets"]
+__all__ = ["MAX_SAMPLES", "MAX_STEPS", "MIN_SAMPLES", "count", "device", "losses", "out", "recipe", "seed",
+           "targets"]
 
 MAX_STEPS = 1_000_000
 MIN_SAMPLES, MAX_SAMPLES = 10, 10_000  # the W_2 cost matrix holds samples^2 float64 numbers
@@ -30,8 +31,8 @@ def _names(value: str | Iterable[str], name: str) -> list[str]:
 
 
 def losses(value: str | Iterable[str] | None, name: str = "losses") -> tuple[str, ...]:
-    """Loss names: ``None`` or ``"all"`` for :data:`gan.arena.LOSSES`, else comma-separated
-    names of ``gan.LOSSES``, each optionally with ``+gdpp``.
+    """Entry names: ``None`` or ``"all"`` for :data:`gan.arena.LOSSES`, else comma-separated
+    entry names (``gan.arena.recipes.parse``).
 
     >>> losses("sgan, wgan-gp+gdpp")
     ('sgan', 'wgan-gp+gdpp')
@@ -41,7 +42,7 @@ def losses(value: str | Iterable[str] | None, name: str = "losses") -> tuple[str
     items = _names(value, name)
     for item in items:
         try:
-            split(item)
+            parse(item)
         except ValueError as err:
             raise ValueError(f"{name}: {err}") from None
     return tuple(items)
@@ -60,6 +61,13 @@ def targets(value: str | Iterable[str] | None, name: str = "targets") -> tuple[s
     if unknown:
         raise ValueError(f"{name}: unknown target {unknown[0]!r}; known: {', '.join(TARGETS)} (or all)")
     return tuple(items)
+
+
+def recipe(value: object, name: str = "recipe") -> str:
+    """``"common"`` or ``"paper"`` (``gan.arena.recipes``)."""
+    if value not in KINDS:
+        raise ValueError(f"{name}: must be one of {', '.join(KINDS)}, got {value!r}")
+    return value
 
 
 def count(value: object, name: str, low: int, high: int) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from divergences._progress import Progress
+from divergences.progress import progress_bar
 
 from .recipes import recipe
 from .records import Record
@@ -34,27 +34,44 @@ def _start_worker(progress_queue: Any) -> None:
     torch.set_num_threads(1)  # also for the imports and scoring around the runs
 
 
+def _label(job: Job) -> str:
+    return f"arena: {job.loss} on {job.target}, seed {job.seed}"
+
+
 def _work(job: Job) -> Record:
+    _QUEUE.put(_label(job))
     return train(job, _QUEUE.put)
 
 
-def _drain(progress_queue: Any, bar: Progress) -> None:
+def _show(bar: Any, message: int | str) -> None:
+    """A count of steps advances the bar; a label names the run that has just started."""
+    if isinstance(message, str):
+        bar.set_description_str(message, refresh=False)
+    else:
+        bar.update(message)
+
+
+def _drain(progress_queue: Any, bar: Any) -> None:
     while True:
         try:
-            bar.update(progress_queue.get_nowait())
+            _show(bar, progress_queue.get_nowait())
         except queue_module.Empty:
             return
 
 
 def _cost(job: Job) -> int:
-    return job.steps * (recipe(job.loss).n_critic + 1)
+    return job.steps * (recipe(job.loss, job.recipe).n_critic + 1)
 
 
-def run_jobs(jobs: Sequence[Job], workers: int, bar: Progress) -> list[Record]:
+def run_jobs(jobs: Sequence[Job], workers: int, bar: Any) -> list[Record]:
     """Train every job (``workers`` processes at a time, or in this process for 1) and
     return their records in the order of ``jobs``; a worker's exception is re-raised."""
     if workers <= 1 or len(jobs) <= 1:
-        return [train(job, bar.update) for job in jobs]
+        trained = []
+        for job in jobs:
+            _show(bar, _label(job))
+            trained.append(train(job, bar.update))
+        return trained
     context = multiprocessing.get_context("spawn")
     progress_queue = context.Queue()
     records: list[Record | None] = [None] * len(jobs)
@@ -73,5 +90,5 @@ def run_jobs(jobs: Sequence[Job], workers: int, bar: Progress) -> list[Record]:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     _drain(progress_queue, bar)
-    bar.update(bar.total - bar.done)  # reports still in flight when the workers exited
+    bar.update(bar.total - bar.n)  # reports still in flight when the workers exited
     return records  # type: ignore[return-value]

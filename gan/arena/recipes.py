@@ -1,22 +1,27 @@
-r"""How the arena trains each loss: one table of per-loss settings, with the reason for each.
+r"""How the arena trains each loss: the papers' recipes, one shared recipe, and the entry names.
 
-Every run uses Adam with :math:`\beta = (0.5, 0.9)` (Radford et al. 2016 lowered
-:math:`\beta_1` to 0.5 for GANs; Gulrajani et al. 2017 use :math:`\beta_2 = 0.9`),
-batches of :data:`BATCH` and the MLPs of ``gan.arena.models``. A :class:`Recipe`
-sets what differs: critic updates per generator update, learning rates, WGAN's weight
-clipping, fixed loss hyperparameters, and the GDPP weight.
+Two recipe sets (``--recipe``):
 
-Names: every name of ``gan.LOSSES``, and ``<name>+gdpp`` for any of them: the same
-loss with the GDPP diversity term (Elfeki et al., ICML 2019, arXiv 1812.00068) on the
-critic's last hidden layer added to the generator loss,
-:math:`L_G + w\,\mathcal L_{\rm GDPP}(\phi(x), \phi(G(z)))`, with :math:`\phi(x)`
-detached so that only the generator learns from it.
+- ``paper``: :data:`PAPER`, one row per loss of ``gan.LOSSES`` with the optimiser,
+  learning rates, betas, critic updates per generator update and penalty weight of the
+  paper that introduced it, and the citation. These recipes were tuned for images and
+  long budgets (WGAN-GP's toy experiments run 100k iterations), so they are compared in
+  the documented long run, not in the default one.
+- ``common``: :data:`COMMON`, one recipe for every loss (Adam, one critic update per
+  generator update, the same rates): a controlled comparison in which only the loss
+  differs. A loss's own constants (WGAN's clipping bound, the penalty weights) are part
+  of the loss and kept.
+
+Entry names: a name of ``gan.LOSSES``, then any of the suffixes of :data:`SUFFIXES`
+(``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``), or ``ogan:<loss>`` for O-GAN on
+top of a loss (the critic becomes an encoder of the latent code; Su 2019,
+arXiv 1903.01931).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -24,104 +29,207 @@ import torch
 
 import gan
 
-from .models import Critic
+__all__ = ["BATCH", "COMMON", "GDPP_SUFFIX", "KINDS", "LOSSES", "PAPER", "Entry", "Recipe", "SUFFIXES",
+           "build_loss", "parse", "recipe", "split"]
 
-__all__ = ["BATCH", "GDPP_SUFFIX", "LOSSES", "Recipe", "build_loss", "recipe"]
+BATCH = 256
 
-BATCH = 128
-GDPP_SUFFIX = "+gdpp"
+_DCGAN = "Radford, Metz, Chintala, DCGAN, ICLR 2016 (arXiv 1511.06434): Adam 2e-4, betas (0.5, 0.999)"
+_RGAN = ("Jolicoeur-Martineau, The relativistic discriminator, ICLR 2019 (arXiv 1807.00734): "
+         "Adam 2e-4, betas (0.5, 0.999), n_D = 1")
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """The training settings of one arena loss (see the module's table)."""
+    """The training settings of one arena entry.
 
+    ``optimizer`` is ``"adam"`` or ``"rmsprop"`` (``betas`` unused for RMSProp);
+    ``clip`` is WGAN's weight-clipping bound (after every critic update); ``hparams``
+    go to ``gan.loss``; ``citation`` says where the numbers come from.
+    """
+
+    optimizer: str = "adam"
+    lr_generator: float = 1e-3
+    lr_critic: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
     n_critic: int = 1
-    lr_generator: float = 2e-3
-    lr_critic: float = 2e-3
-    clip: float | None = None  # WGAN's weight clipping bound c, after each critic update
+    clip: float | None = None
     hparams: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    gdpp_weight: float = 0.0
-    why: str = ("one critic update per generator update (DCGAN practice); learning rates 2e-3, above "
-                "DCGAN's 2e-4, for a 2-D target and a short budget")
+    citation: str = ""
 
 
-_WGAN_FAMILY = ("n_critic = 5 as in WGAN's and WGAN-GP's Algorithm 1 (the loss assumes a near-optimal critic); "
-                "learning rates 1e-3, half the default, since the critic takes five steps per generator step")
+def _hp(**kw: Any) -> Mapping[str, Any]:
+    return MappingProxyType(kw)
 
 
-def _wgan(**kw: Any) -> Recipe:
-    return Recipe(**{"n_critic": 5, "lr_generator": 1e-3, "lr_critic": 1e-3, "why": _WGAN_FAMILY, **kw})
+def _dcgan(**kw: Any) -> Recipe:
+    return Recipe("adam", 2e-4, 2e-4, (0.5, 0.999), 1, **{"citation": _DCGAN, **kw})
 
 
-# losses not listed use Recipe()'s defaults
-_TABLE: dict[str, Recipe] = {
-    "wgan": _wgan(clip=0.01, why=_WGAN_FAMILY + "; clipping c = 0.01 (Arjovsky et al. 2017)"),
-    "wgan-gp": _wgan(),
-    "wgan-lp": _wgan(),
-    "wgan-div": _wgan(),
-    "f-gan:alpha": Recipe(hparams=MappingProxyType({"alpha": 1.5}),
-                          why="alpha = 1.5, between KL (alpha -> 1) and Pearson/2 (alpha = 2), "
-                              "which the registry already covers"),
-}
+_GP_ADAM: dict[str, Any] = dict(optimizer="adam", lr_generator=1e-4, lr_critic=1e-4, betas=(0.0, 0.9), n_critic=5)
 
-# the GDPP variants that `--losses all` runs: the two families of the GDPP paper
-# (a standard GAN and WGAN-GP) and the hinge loss
-_GDPP_BASES = ("ns-sgan", "wgan-gp", "hinge")
-GDPP_WEIGHT = 1.0  # the paper adds the GDPP loss to the generator's with weight 1
+# One row per loss: the paper's optimiser, rates, betas, n_critic and penalty weight.
+PAPER: Mapping[str, Recipe] = MappingProxyType({
+    "sgan": _dcgan(citation="Goodfellow et al. 2014 (loss); optimiser of " + _DCGAN),
+    "ns-sgan": _dcgan(citation="Goodfellow et al. 2014 (loss); optimiser of " + _DCGAN),
+    "lsgan": Recipe("adam", 2e-4, 2e-4, (0.5, 0.999), 1,
+                    citation="Mao et al., LSGAN, ICCV 2017 (arXiv 1611.04076): Adam 2e-4, beta1 0.5"),
+    "hinge": Recipe("adam", 2e-4, 2e-4, (0.0, 0.9), 5,
+                    citation="Miyato et al., SN-GAN, ICLR 2018 (arXiv 1802.05957), ResNet on CIFAR-10: "
+                             "Adam 2e-4, betas (0, 0.9), n_dis = 5"),
+    "wgan": Recipe("rmsprop", 5e-5, 5e-5, (0.0, 0.0), 5, clip=0.01,
+                   citation="Arjovsky et al., WGAN, ICML 2017 (arXiv 1701.07875), Algorithm 1: RMSProp 5e-5, "
+                            "n_critic = 5, c = 0.01"),
+    "wgan-gp": Recipe(**_GP_ADAM, hparams=_hp(lam=10.0),
+                      citation="Gulrajani et al., WGAN-GP, NeurIPS 2017 (arXiv 1704.00028), Algorithm 1: "
+                               "Adam 1e-4, betas (0, 0.9), n_critic = 5, lambda = 10"),
+    "wgan-lp": Recipe(**_GP_ADAM, hparams=_hp(lam=10.0),
+                      citation="Petzka et al., WGAN-LP, ICLR 2018 (arXiv 1709.08894): WGAN-GP's settings "
+                               "(Adam 1e-4, betas (0, 0.9), n_critic = 5), lambda = 10"),
+    "wgan-div": Recipe("adam", 2e-4, 2e-4, (0.5, 0.999), 5, hparams=_hp(k=2.0, p=6.0),
+                       citation="Wu et al., WGAN-div, ECCV 2018 (arXiv 1712.01026): Adam 2e-4, betas (0.5, 0.999), "
+                                "n_critic = 5, k = 2, p = 6"),
+    "gan-qp": Recipe("adam", 2e-4, 2e-4, (0.5, 0.999), 2, hparams=_hp(lam=10.0),
+                     citation="Su, GAN-QP, arXiv 1811.07296, and its Keras code: Adam 2e-4, beta1 0.5, "
+                              "two critic updates per generator update, lambda = 10"),
+    **{name: Recipe("adam", 2e-4, 2e-4, (0.5, 0.999), 1, citation=_RGAN)
+       for name in ("rsgan", "rasgan", "ralsgan", "rahinge")},
+    **{name: _dcgan(hparams=_hp(alpha=1.5) if name == "f-gan:alpha" else _hp(),
+                    citation="Nowozin et al., f-GAN, NeurIPS 2016 (arXiv 1606.00709): Adam 2e-4, beta1 0.5 "
+                             "(DCGAN's)" + ("; alpha = 1.5 (the registry needs one)" if name == "f-gan:alpha" else ""))
+       for name in gan.LOSSES if name.startswith("f-gan:")},
+})
 
-LOSSES: tuple[str, ...] = (*gan.LOSSES, *(b + GDPP_SUFFIX for b in _GDPP_BASES))
+# One recipe for all: Adam at 1e-3 (the toy targets are 2-D or 64-D, the budget short),
+# DCGAN's betas, one critic update per generator update. Tuned on ring8 and grid25
+# with ns-sgan and wgan-gp (docs/arena.md).
+COMMON = Recipe("adam", 1e-3, 1e-3, (0.5, 0.999), 1,
+                citation="the arena's shared recipe: Adam 1e-3, betas (0.5, 0.999), n_critic = 1")
+
+KINDS = ("common", "paper")
+
+GDPP_WEIGHT = 1.0  # Elfeki et al. 2019 add the GDPP loss to the generator's with weight 1
+R_GAMMA = 10.0  # Mescheder et al. 2018 use gamma = 10 on CIFAR-10 and CelebA
+OGAN_LAM = 0.5  # the official O-GAN code's weight
+SUFFIXES = ("+gdpp", "+r1", "+r2", "+sn", "+single")
+GDPP_SUFFIX = SUFFIXES[0]
+OGAN_PREFIX = "ogan:"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A parsed entry name: the base loss and what is added to it."""
+
+    name: str
+    base: str
+    gdpp: bool = False
+    r1: bool = False
+    r2: bool = False
+    sn: bool = False
+    single: bool = False
+    ogan: bool = False
+
+
+def parse(name: str) -> Entry:
+    """The :class:`Entry` of a name; ValueError for an unknown one.
+
+    >>> e = parse("ns-sgan+r1+sn")
+    >>> e.base, e.r1, e.sn, e.gdpp
+    ('ns-sgan', True, True, False)
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"a loss name must be a string, got {name!r}")
+    rest, flags = name, {}
+    ogan = rest.startswith(OGAN_PREFIX)
+    if ogan:
+        rest = rest[len(OGAN_PREFIX):]
+    changed = True
+    while changed:
+        changed = False
+        for suffix in SUFFIXES:
+            if rest.endswith(suffix):
+                flags[suffix[1:]] = True
+                rest, changed = rest[: -len(suffix)], True
+    if rest not in gan.LOSSES:
+        raise ValueError(f"unknown loss {name!r}; known: names of gan.LOSSES, each with any of "
+                         f"{', '.join(SUFFIXES)}, or {OGAN_PREFIX}<loss>")
+    if ogan and (flags.get("gdpp") or flags.get("single")):
+        raise ValueError(f"{name!r}: O-GAN entries take +r1, +r2 and +sn only")
+    if flags.get("gdpp") and flags.get("single"):  # the single loss sees the critic as a function, without features
+        raise ValueError(f"{name!r}: +gdpp and +single do not combine")
+    return Entry(name, rest, ogan=ogan, **flags)
 
 
 def split(name: str) -> tuple[str, bool]:
-    """``(base, with_gdpp)`` of an arena loss name; ValueError for an unknown one.
+    """``(base, with_gdpp)`` of an entry name (kept for callers of the first arena)."""
+    e = parse(name)
+    return e.base, e.gdpp
 
-    >>> split("wgan-gp+gdpp"), split("hinge")
-    (('wgan-gp', True), ('hinge', False))
+
+# The entries `--losses all` runs: every loss, and the library's training ideas on
+# top of a standard GAN, the hinge loss and WGAN-GP.
+LOSSES: tuple[str, ...] = (
+    *gan.LOSSES,
+    "ns-sgan+gdpp", "wgan-gp+gdpp", "hinge+gdpp",
+    "ns-sgan+r1", "ns-sgan+r2", "hinge+sn", "ns-sgan+sn", "ns-sgan+single", "ogan:gan-qp", "ogan:ns-sgan",
+)
+
+
+def recipe(name: str, kind: str = "common") -> Recipe:
+    """The settings the arena trains entry ``name`` with under recipe set ``kind``.
+
+    >>> recipe("wgan-gp", "paper").lr_critic, recipe("wgan-gp", "paper").n_critic, recipe("wgan-gp").n_critic
+    (0.0001, 5, 1)
     """
-    gdpp = isinstance(name, str) and name.endswith(GDPP_SUFFIX)
-    base = name[: -len(GDPP_SUFFIX)] if gdpp else name
-    if not isinstance(base, str) or base not in gan.LOSSES:
-        raise ValueError(f"unknown loss {name!r}; known: {', '.join(LOSSES)} (or <loss>{GDPP_SUFFIX} for any loss)")
-    return base, gdpp
-
-
-def recipe(name: str) -> Recipe:
-    """The settings the arena trains ``name`` with.
-
-    >>> recipe("wgan-gp").n_critic, recipe("sgan").n_critic, recipe("ns-sgan+gdpp").gdpp_weight
-    (5, 1, 1.0)
-    """
-    base, gdpp = split(name)
-    r = _TABLE.get(base, Recipe())
-    if gdpp:
-        r = Recipe(**{**{f.name: getattr(r, f.name) for f in fields(r)}, "gdpp_weight": GDPP_WEIGHT,
-                      "why": r.why + f"; plus GDPP with weight {GDPP_WEIGHT} (Elfeki et al. 2019)"})
+    e = parse(name)
+    if kind not in KINDS:
+        raise ValueError(f"recipe must be one of {', '.join(KINDS)}, got {kind!r}")
+    own = PAPER[e.base]
+    r = own if kind == "paper" else replace(COMMON, clip=own.clip, hparams=own.hparams)
+    if e.single:  # one backward for both players: one critic update per generator update
+        r = replace(r, n_critic=1)
     return r
 
 
 @dataclass(frozen=True)
-class _WithGDPP(gan.Loss):
-    """A ``gan.Loss`` whose generator loss adds ``weight`` times GDPP on critic features."""
+class _Extended(gan.Loss):
+    """A ``gan.Loss`` with GDPP on the generator's side and R1/R2 on the critic's."""
 
-    weight: float = GDPP_WEIGHT
+    gdpp_weight: float = 0.0
+    r1_gamma: float = 0.0
+    r2_gamma: float = 0.0
 
-    def generator(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        adversarial = super().generator(critic, real, fake)
-        diversity = gan.diversity.gdpp(critic.features(real).detach(), critic.features(fake))
-        return adversarial + self.weight * diversity
+    def critic(self, critic: Any, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        value = super().critic(critic, real, fake)
+        if self.r1_gamma:
+            value = value + gan.penalties.r1(critic, real, gamma=self.r1_gamma)
+        if self.r2_gamma:
+            value = value + gan.penalties.r2(critic, fake.detach(), gamma=self.r2_gamma)
+        return value
+
+    def generator(self, critic: Any, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        value = super().generator(critic, real, fake)
+        if self.gdpp_weight:
+            value = value + self.gdpp_weight * gan.diversity.gdpp(critic.features(real).detach(),
+                                                                  critic.features(fake))
+        return value
 
 
-def build_loss(name: str) -> gan.Loss:
-    """The ``gan.Loss`` for an arena name, with the recipe's hyperparameters.
+def build_loss(name: str, kind: str = "common") -> gan.Loss | gan.diversity.OGANLoss:
+    """The loss object of an entry: a ``gan.Loss`` (with GDPP, R1, R2 added as asked) or,
+    for ``ogan:<loss>``, ``gan.diversity.ogan_loss``.
 
     >>> build_loss("hinge+gdpp").name, build_loss("f-gan:alpha").hparams["alpha"]
     ('hinge+gdpp', 1.5)
     """
-    base, gdpp = split(name)
-    r = recipe(name)
-    loss = gan.loss(base, **r.hparams)
-    if not gdpp:
+    e, r = parse(name), recipe(name, kind)
+    if e.ogan:
+        defaults = gan.LOSSES[e.base].defaults  # gan-qp's own lam (10) would clash with O-GAN's
+        own = {k: v for k, v in r.hparams.items() if defaults.get(k) != v}
+        return gan.diversity.ogan_loss(e.base, lam=OGAN_LAM, **own)
+    loss = gan.loss(e.base, **r.hparams)
+    if not (e.gdpp or e.r1 or e.r2):
         return loss
     parts = {f.name: getattr(loss, f.name) for f in fields(loss)}
-    return _WithGDPP(**{**parts, "name": name}, weight=r.gdpp_weight)
+    return _Extended(**{**parts, "name": name}, gdpp_weight=GDPP_WEIGHT if e.gdpp else 0.0,
+                     r1_gamma=R_GAMMA if e.r1 else 0.0, r2_gamma=R_GAMMA if e.r2 else 0.0)

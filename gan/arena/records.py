@@ -9,6 +9,8 @@ import numpy as np
 
 __all__ = ["Checkpoint", "Record"]
 
+_NOT_JSON = ("samples_xy", "log", "generator_state")
+
 
 @dataclass(frozen=True)
 class Checkpoint:
@@ -23,6 +25,9 @@ class Checkpoint:
     modes: int | None
     quality: float
     audit_gap: float | None
+    classes: int | None = None
+    class_kl: float | None = None
+    encoder_corr: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,22 @@ class Record:
         between runs with the same seed).
     curve : tuple of Checkpoint
         The scores along training; the last one gives the final fields.
-    samples_xy : ndarray (samples, 2), optional
+    samples_xy : ndarray (samples, d), optional
         The final generated points (for figures; not written to JSON).
+    recipe : str
+        ``"common"`` or ``"paper"`` (``gan.arena.recipes``).
+    classes, class_kl : int or float, optional
+        ``digits`` only: classes produced (of 10) and KL(generated || held-out) between
+        the class histograms (``gan.arena.digits``); None for the 2-D targets.
+    encoder_corr : float, optional
+        O-GAN entries only: the mean correlation between z and the critic's code of
+        G(z) on the evaluation latents (1 = a perfect encoder).
+    log : ndarray (steps, 2), optional
+        The critic's and the generator's loss at every generator step (not in JSON;
+        written as ``logs/<target>/<loss>/seed<k>.csv``).
+    generator_state : dict, optional
+        The final generator's ``state_dict`` (not in JSON; written as
+        ``checkpoints/<target>/<loss>/seed<k>.pt``).
     """
 
     loss: str
@@ -76,9 +95,15 @@ class Record:
     seconds: float
     curve: tuple[Checkpoint, ...]
     samples_xy: np.ndarray | None = field(default=None, repr=False, compare=False)
+    recipe: str = "common"
+    classes: int | None = None
+    class_kl: float | None = None
+    encoder_corr: float | None = None
+    log: np.ndarray | None = field(default=None, repr=False, compare=False)
+    generator_state: dict | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        """The record as JSON-ready Python values (no ``samples_xy``)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "samples_xy"}
+        """The record as JSON-ready Python values (no samples, log or generator state)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_JSON}
         out["curve"] = [asdict(c) for c in self.curve]
         return out

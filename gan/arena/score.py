@@ -9,6 +9,10 @@ r"""The arena's scores: exact W_2, mode coverage and the critic's audit gap.
   high-quality samples, and for a mixture of K modes a mode is *hit* when at least
   :data:`HIT_SHARE` of its fair share n/K of the n samples are high-quality samples
   nearest to it (at least one sample).
+- ``digits``: classes produced and the KL between class histograms
+  (``gan.arena.digits.class_coverage``).
+- O-GAN entries: the encoder's correlation
+  :math:`\mathbb E_z\,\rho(z, e(G(z)))` (``gan.diversity.correlation``).
 - :func:`audit_gap`: ``gan.audit.critic_gap(critic, real, fake).gap``,
   :math:`W_1 - \mathrm{kr}/L \ge 0`, on the first :data:`AUDIT_SAMPLES` points of
   each evaluation set: 0 when the critic, rescaled by its empirical Lipschitz constant,
@@ -29,9 +33,10 @@ from scipy.spatial.distance import cdist
 import divergences
 import gan
 
+from .records import Checkpoint
 from .targets import Target
 
-__all__ = ["AUDIT_SAMPLES", "Coverage", "HIT_SHARE", "audit_gap", "coverage", "w2"]
+__all__ = ["AUDIT_SAMPLES", "Coverage", "HIT_SHARE", "audit_gap", "coverage", "evaluate", "w2"]
 
 HIT_SHARE = Fraction(1, 10)  # exact, so that ceil(HIT_SHARE * n / K) has no round-off
 AUDIT_SAMPLES = 500  # the audit's W_1 solve and O(n^2) Lipschitz constant stay cheap
@@ -93,3 +98,33 @@ def audit_gap(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor) -
     """
     k = AUDIT_SAMPLES
     return float(gan.audit.critic_gap(critic, real[:k], fake[:k]).gap)
+
+
+def _critic_score(D: torch.nn.Module):
+    """The critic as a scalar score in float64 (O-GAN's code through its mean)."""
+    score = gan.diversity.ogan_score(D) if getattr(D, "code", 0) else D
+    return lambda x: score(x.to(torch.float32)).to(torch.float64)
+
+
+@torch.no_grad()
+def evaluate(step: int, G: torch.nn.Module, D: torch.nn.Module, z: torch.Tensor, real: np.ndarray,
+             target) -> Checkpoint:
+    """Every score of the generator ``G`` (on latents ``z``) against ``real`` at ``step``."""
+    fake = G(z).to(torch.float64)
+    fake_np = fake.cpu().numpy()
+    if not np.isfinite(fake_np).all():
+        return Checkpoint(step, None, 0 if target.n_modes else None, 0.0, None)
+    try:
+        gap = audit_gap(_critic_score(D), torch.as_tensor(real, device=fake.device), fake)
+    except ValueError:  # the critic's scores are NaN or inf
+        gap = None
+    corr = None
+    if getattr(D, "code", 0):
+        corr = float(gan.diversity.correlation(z, D(fake.to(torch.float32))).mean())
+    if target.name == "digits":
+        from .digits import class_coverage
+
+        c = class_coverage(fake_np)
+        return Checkpoint(step, w2(real, fake_np), c.classes, c.quality, gap, c.classes, c.class_kl, corr)
+    cover = coverage(fake_np, target)
+    return Checkpoint(step, w2(real, fake_np), cover.modes, cover.quality, gap, encoder_corr=corr)

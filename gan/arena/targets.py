@@ -1,4 +1,8 @@
-r"""The arena's 2-D targets: the 8-Gaussian ring, the 25-Gaussian grid and the Swiss roll.
+r"""The arena's targets: the 8-Gaussian ring, the 25-Gaussian grid, the Swiss roll, and digits.
+
+``digits`` (scikit-learn's 8x8 images, 64-D) lives in ``gan.arena.digits`` and is
+loaded on first access to ``TARGETS["digits"]``; the rest of this module is about the
+2-D targets.
 
 Each :class:`Target` samples i.i.d. points and knows its noiseless support, the
 ``skeleton``: the mode centres of a mixture, or a dense polyline along the roll. A
@@ -20,7 +24,7 @@ also the mode the sample counts for (``gan.arena.score.coverage``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -57,6 +61,8 @@ class Target:
     discrete: bool
     reference: str
     _draw: Sampler = field(repr=False, compare=False)
+
+    dim = 2
 
     @property
     def modes(self) -> np.ndarray | None:
@@ -125,4 +131,27 @@ def _swissroll_target() -> Target:
                   _swissroll(std))
 
 
-TARGETS: Mapping[str, Target] = MappingProxyType({t.name: t for t in (_ring8(), _grid25(), _swissroll_target())})
+_TOY = MappingProxyType({t.name: t for t in (_ring8(), _grid25(), _swissroll_target())})
+
+
+class _Targets(Mapping):
+    """The 2-D targets, and ``digits`` loaded on first access (it imports scikit-learn)."""
+
+    def __getitem__(self, name: str):
+        if name == "digits":
+            from . import digits
+
+            return digits.load()
+        return _TOY[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((*_TOY, "digits"))
+
+    def __len__(self) -> int:
+        return len(_TOY) + 1
+
+    def __repr__(self) -> str:
+        return f"TARGETS({', '.join(self)})"
+
+
+TARGETS: Mapping[str, Target] = _Targets()

@@ -1,4 +1,4 @@
-"""One arena run: train a loss on a target with ``gan.train.alternating_step``, scoring along the way.
+"""One arena run: train an entry on a target for one seed, scoring along the way.
 
 Randomness comes from seeds derived from (seed, loss, target) alone, so a run's
 numbers do not depend on which other runs share the arena or on the order they run
@@ -22,16 +22,34 @@ import torch
 import gan
 
 from .models import Critic, Generator
-from .recipes import BATCH, build_loss, recipe
+from .recipes import BATCH, COMMON, build_loss, parse, recipe
 from .records import Checkpoint, Record
-from .score import audit_gap, coverage, w2
-from .targets import TARGETS, Target
+from .score import evaluate
+from .targets import TARGETS
 
-__all__ = ["BETAS", "EVALUATIONS", "Job", "checkpoints", "real_set", "seed_sequence", "train"]
+__all__ = ["ARCH", "BETAS", "EVALUATIONS", "Arch", "Job", "checkpoints", "real_set", "seed_sequence", "train"]
 
-BETAS = (0.5, 0.9)
+BETAS = COMMON.betas  # Adam's betas of the common recipe (each paper recipe has its own)
 EVALUATIONS = 4  # checkpoints per run, evenly spaced, the last at the final step
-CHECK_EVERY = 25  # steps between divergence checks and progress reports
+CHECK_EVERY = 50  # steps between divergence checks and progress reports
+
+
+@dataclass(frozen=True)
+class Arch:
+    """The networks of a target: latent size, width, depth, and a [0, 1]-bounded output."""
+
+    z_dim: int
+    hidden: int
+    depth: int
+    bounded: bool = False
+
+
+# 2-D targets: a 2-D latent (each mode is a region of z); digits: a 16-D latent and a
+# sigmoid output for pixels in [0, 1]. O-GAN needs a latent of several coordinates for its
+# per-sample correlation (with 2 it is always +-1): OGAN_Z_DIM on the 2-D targets.
+ARCH = {"ring8": Arch(2, 128, 3), "grid25": Arch(2, 128, 3), "swissroll": Arch(2, 128, 3),
+        "digits": Arch(16, 128, 2, bounded=True)}
+OGAN_Z_DIM = 8
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,7 @@ class Job:
     seed: int
     samples: int
     device: str = "cpu"
+    recipe: str = "common"
 
 
 def seed_sequence(seed: int, *words: str) -> np.random.SeedSequence:
@@ -51,9 +70,16 @@ def seed_sequence(seed: int, *words: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, *(zlib.crc32(w.encode()) for w in words)])
 
 
-def real_set(target: Target, n: int, seed: int, purpose: str = "eval") -> np.ndarray:
-    """The fixed real evaluation set (``purpose="eval"``) or an independent one (``"floor"``)."""
-    return target.sample(n, np.random.default_rng(seed_sequence(seed, purpose, target.name)))
+def real_set(target, n: int, seed: int, purpose: str = "eval") -> np.ndarray:
+    """The fixed real evaluation set (``purpose="eval"``) or the floor's set (``"floor"``).
+
+    For ``digits`` the evaluation set is the held-out split (``n`` is ignored) and the
+    floor's set a training subset of the same size.
+    """
+    rng = np.random.default_rng(seed_sequence(seed, purpose, target.name))
+    if target.name == "digits":
+        return target.held_out if purpose == "eval" else target.floor_set(rng)
+    return target.sample(n, rng)
 
 
 def checkpoints(steps: int) -> tuple[int, ...]:
@@ -65,43 +91,27 @@ def checkpoints(steps: int) -> tuple[int, ...]:
     return tuple(sorted({math.ceil(steps * k / EVALUATIONS) for k in range(1, EVALUATIONS + 1)}))
 
 
-def _adam(module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
-    """Adam, fused where torch has it (a third faster per step on these small nets)."""
-    try:
-        return torch.optim.Adam(module.parameters(), lr=lr, betas=BETAS, fused=True)
+def _optimizer(module: torch.nn.Module, kind: str, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(module.parameters(), lr=lr)
+    try:  # fused Adam is a third faster per step on these small nets
+        return torch.optim.Adam(module.parameters(), lr=lr, betas=betas, fused=True)
     except (RuntimeError, TypeError):  # an older torch, or no fused kernel for the device
-        return torch.optim.Adam(module.parameters(), lr=lr, betas=BETAS)
+        return torch.optim.Adam(module.parameters(), lr=lr, betas=betas)
 
 
 def _finite(*modules: torch.nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for m in modules for p in m.parameters())
 
 
-@torch.no_grad()
-def _evaluate(step: int, G: Generator, D: Critic, z: torch.Tensor, real: np.ndarray, target: Target) -> Checkpoint:
-    fake = G(z).to(torch.float64)
-    fake_np = fake.cpu().numpy()
-    if not np.isfinite(fake_np).all():
-        return Checkpoint(step, None, 0 if target.discrete else None, 0.0, None)
-    cover = coverage(fake_np, target)
-    critic = lambda x: D(x.to(torch.float32)).to(torch.float64)  # noqa: E731  (scores in float64 for the audit)
-    try:
-        gap = audit_gap(critic, torch.as_tensor(real, device=fake.device), fake)
-    except ValueError:  # the critic's scores are NaN or inf
-        gap = None
-    return Checkpoint(step, w2(real, fake_np), cover.modes, cover.quality, gap)
-
-
-def _advance(G, D, loss, real, z, g_opt, c_opt, n_critic: int, count: int) -> bool:
-    """``count`` (>= 1) alternating steps; False if training has produced NaN or inf."""
-    for _ in range(count):
-        try:
-            out = gan.train.alternating_step(G, D, loss, real, z, g_opt, c_opt, n_critic=n_critic)
-        except (RuntimeError, ValueError):
-            if _finite(G, D):
-                raise  # a real error, not a diverged run
-            return False
-    return bool(torch.isfinite(out.critic + out.generator))  # one host synchronisation per call
+def _networks(job: Job, target) -> tuple[Generator, Critic]:
+    entry, arch = parse(job.loss), ARCH[job.target]
+    z_dim = max(arch.z_dim, OGAN_Z_DIM) if entry.ogan else arch.z_dim
+    G = Generator(z_dim, arch.hidden, arch.depth, out=target.dim, bounded=arch.bounded)
+    D = Critic(arch.hidden, arch.depth, d_in=target.dim, code=z_dim if entry.ogan else 0)
+    if entry.sn:
+        gan.stabilizers.spectral_normalize(D)
+    return G, D
 
 
 def train(job: Job, on_steps: Callable[[int], None] | None = None) -> Record:
@@ -131,37 +141,66 @@ def _one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+def _stepper(job: Job, G, D, loss, real, z, g_opt, c_opt, n_critic: int):
+    """One generator step of the entry: alternating, or the single-loss step (``+single``)."""
+    if parse(job.loss).single:
+        return lambda: gan.train.single_loss_step(G, D, loss, real(), z(), g_opt, c_opt)
+    return lambda: gan.train.alternating_step(G, D, loss, real, z, g_opt, c_opt, n_critic=n_critic)
+
+
+def _advance(step: Callable, nets: tuple, count: int, log: list) -> bool:
+    """``count`` (>= 1) steps, appending (critic, generator) losses to ``log``; False on NaN or inf."""
+    pairs = []
+    for _ in range(count):
+        try:
+            out = step()
+        except (RuntimeError, ValueError):
+            if _finite(*nets):
+                raise  # a real error, not a diverged run
+            return False
+        pairs.append(torch.stack([out.critic, out.generator]))
+    values = torch.stack(pairs).to(torch.float64).cpu().numpy()  # one host synchronisation per call
+    log.append(values)
+    return bool(np.isfinite(values).all())
+
+
 def _train(job: Job, device: torch.device, report: Callable[[int], None]) -> Record:
-    target, r = TARGETS[job.target], recipe(job.loss)
+    target, r = TARGETS[job.target], recipe(job.loss, job.recipe)
     seeds = seed_sequence(job.seed, "run", job.loss, job.target).generate_state(3)
     torch_seed, eval_seed, data_seed = (int(s) for s in seeds)
     torch.manual_seed(torch_seed)
-    G, D = Generator().to(device), Critic().to(device)
-    loss = build_loss(job.loss)
-    g_opt, c_opt = _adam(G, r.lr_generator), _adam(D, r.lr_critic)
+    G, D = (net.to(device) for net in _networks(job, target))
+    loss = build_loss(job.loss, job.recipe)
+    g_opt = _optimizer(G, r.optimizer, r.lr_generator, r.betas)
+    c_opt = _optimizer(D, r.optimizer, r.lr_critic, r.betas)
     if r.clip is not None:  # WGAN: clip after every critic update
         c_opt.register_step_post_hook(lambda *_: gan.clip_weights(D, r.clip))
     rng = np.random.default_rng(data_seed)
     real = lambda: torch.as_tensor(target.sample(BATCH, rng), dtype=torch.float32, device=device)  # noqa: E731
     z = lambda: torch.randn(BATCH, G.z_dim, device=device)  # noqa: E731
+    step = _stepper(job, G, D, loss, real, z, g_opt, c_opt, r.n_critic)
     real_eval = real_set(target, job.samples, job.seed)
-    z_eval = torch.randn(job.samples, G.z_dim, device=device,
+    z_eval = torch.randn(len(real_eval), G.z_dim, device=device,
                          generator=torch.Generator(device=device).manual_seed(eval_seed))
     curve: list[Checkpoint] = []
+    log: list[np.ndarray] = []
     done, diverged = 0, False
     for stop in checkpoints(job.steps):
         while done < stop and not diverged:
             count = min(CHECK_EVERY, stop - done)
-            diverged = not _advance(G, D, loss, real, z, g_opt, c_opt, r.n_critic, count)
+            diverged = not _advance(step, (G, D), count, log)
             done += count
             report(count)
-        curve.append(_evaluate(done, G, D, z_eval, real_eval, target))
+        curve.append(evaluate(done, G, D, z_eval, real_eval, target))
         diverged = diverged or curve[-1].w2 is None
         if diverged:
             break
     report(job.steps - done)
     last = curve[-1]
-    samples_xy = None if diverged else G(z_eval).detach().to(torch.float64).cpu().numpy()
-    return Record(job.loss, job.target, job.seed, job.steps, job.samples, r.n_critic, job.device,
+    with torch.no_grad():
+        samples_xy = None if diverged else G(z_eval).to(torch.float64).cpu().numpy()
+    state = {k: v.detach().cpu().clone() for k, v in G.state_dict().items()}
+    return Record(job.loss, job.target, job.seed, job.steps, len(real_eval), r.n_critic, job.device,
                   last.w2, None, last.modes, target.n_modes, last.quality, last.audit_gap, diverged,
-                  0.0, tuple(curve), samples_xy)
+                  0.0, tuple(curve), samples_xy, job.recipe, last.classes, last.class_kl, last.encoder_corr,
+                  np.concatenate(log) if log else np.zeros((0, 2)), state)
