@@ -21,6 +21,7 @@ AREAS = {
     "entropic": "benchmarks.entropic",
     "certify": "benchmarks.certify",
     "online": "benchmarks.online",
+    "scale": "benchmarks.scale",
     "fdiv": "benchmarks.fdiv",
     "dpp": "benchmarks.dpp",
     "gan": "benchmarks.gan",

@@ -4,10 +4,11 @@ Each strategy draws NumPy float64 arrays; move them to any backend with
 ``xp.asarray``. They are what this library's own tests use, so users can check
 their critics, solvers and losses against :func:`divergences.solve` the same way.
 
->>> from hypothesis import given
+>>> from hypothesis import given, settings
 >>> from divergences import solve
 >>> from divergences.testing import transport_problems
->>> @given(transport_problems())
+>>> @settings(deadline=None)  # the first call imports the network simplex
+... @given(transport_problems())
 ... def test_gap_is_nonnegative(problem):
 ...     M, a, b = problem
 ...     assert solve(M, a, b).gap >= 0
@@ -17,8 +18,13 @@ their critics, solvers and losses against :func:`divergences.solve` the same way
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+except ImportError as error:  # the strategies are hypothesis objects: nothing to offer without it
+    raise ImportError("divergences.testing needs hypothesis: pip install hypothesis "
+                      "(or the 'test' or 'docs' extra)") from error
 
 __all__ = ["cost_matrices", "measures", "point_clouds", "transport_problems", "weights"]
 

@@ -6,18 +6,20 @@ import math
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
-from ..transport._cost import bounding_diagonal
 from .._results import TransportResult
+from ..transport._cost import bounding_diagonal, euclidean_cost
+from . import _multiscale as ms
 from . import _online as o
-from ._solver import run
 from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, normalize_flag, not_converged, options, penalty
+from .sinkhorn import sinkhorn
 
 __all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "sinkhorn_points"]
 
-# Entries of one (rows x m) block of the cost: 4M keeps the temporaries of a block
-# near 100 MB in float64, and n = m = 10^5 under 1 GB in all.
-BLOCK_ENTRIES = 2**22
+BLOCK_ENTRIES = o.BLOCK_ENTRIES
 
+METHODS = ("auto", "online", "multiscale", "dense")
+# The "auto" rule: multiscale from 2^26 pairs (8192 x 8192) at eps <= 1e-2 diameter^p.
+MULTISCALE_PAIRS, MULTISCALE_EPS = 2**26, 1e-2
 
 def sinkhorn_points(
     x: Array,
@@ -31,6 +33,7 @@ def sinkhorn_points(
     max_iter: int = 10_000,
     unbalanced: float | None = None,
     block_size: int | None = None,
+    method: str = "auto",
     on_fail: str = "warn",
     normalize: bool = False,
 ) -> TransportResult:
@@ -55,8 +58,16 @@ def sinkhorn_points(
     normalize : bool
         Rescale a and b to probability vectors (required when balanced masses differ).
     block_size : int, optional
-        Rows of the cost evaluated at once (default: about 4M entries a block).
+        Rows of the cost evaluated at once (default: about 2^18 entries a block).
         Larger blocks run faster on a GPU; memory is O((n + m) d + block_size m).
+    method : {"auto", "online", "multiscale", "dense"}
+        ``"online"``: every pair, blockwise. ``"multiscale"``: kernel truncation
+        on a grid of cells (Schmitzer 2016, arXiv 1610.06519; balanced only), an
+        iteration costs O(n k d) for k kept columns per row; see
+        ``docs/entropic.md``. ``"dense"``: form the n x m cost and call
+        :func:`divergences.sinkhorn` (its result, plan included). ``"auto"``:
+        ``"multiscale"`` when balanced, n m >= 2^26 and eps <= 1e-2 diameter^p
+        (where truncation keeps a small share of the pairs), else ``"online"``.
 
     Returns
     -------
@@ -83,34 +94,56 @@ def sinkhorn_points(
     """
     xp = namespace(x, y, a, b)
     eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
+    method = check.choice(method, "method", METHODS)
     pb, live = cloud_problem(x, y, a, b, p, unbalanced, block_size, xp, normalize_flag(normalize))
     spread = bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p
     if not math.isfinite(spread):
         raise ValueError(f"x, y: |x - y|^p overflows {pb.x.dtype} at p = {pb.p:g}")
-    make = lambda g, e: o.OnlineMap.at(pb, g, e)  # noqa: E731
-    out = run(make, xp.zeros_like(pb.b), eps, tol, max_iter, max(eps, spread),
-              SCALING, STAGE_TOL, STAGE_ITER, blame="x, y")
-    f, g = out.map.potentials(out.step)
-    if not out.converged:
-        not_converged(on_fail, out.error, tol, out.n_iter)
-    cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
+    scale = max(eps, spread)
+    method = _method(method, pb, eps, scale)
+    if method == "dense":
+        M = euclidean_cost(live[0], live[1], pb.p, xp)
+        return sinkhorn(M, live[2], live[3], eps=eps, tol=tol, max_iter=max_iter, unbalanced=unbalanced,
+                        on_fail=on_fail)
+    if method == "multiscale":
+        if pb.rho is not None:
+            raise ValueError("method='multiscale' solves balanced problems only; pass unbalanced=None")
+        truncated = ms.solve_points(pb, eps, tol, max_iter, scale)
+        f, g, cost, mass, Gx, Gy, lower, upper = truncated.terms
+        n_iter, error, converged = truncated.n_iter, truncated.error, truncated.converged
+    else:
+        out = o.solve(pb, eps, tol, max_iter, scale, (SCALING, STAGE_TOL, STAGE_ITER), blame="x, y")
+        f, g = out.map.potentials(out.step)
+        cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
+        lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
+        n_iter, error, converged = out.n_iter, out.error, out.converged
+    if not converged:
+        not_converged(on_fail, error, tol, n_iter)
     moved = first_order(live, pb, (Gx, Gy, f, g), xp)
     dual = cloud_dual(f, g, mass, eps, pb, xp)
-    lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
     return TransportResult(
         value=cost + moved[0],
         plan=None,
         f=f,
         g=g,
         gap=None,
-        method="sinkhorn_points",
-        converged=out.converged,
+        method="sinkhorn_points" if method == "online" else "sinkhorn_points_multiscale",
+        converged=converged,
         entropic_value=dual + moved[0] + moved[1],
-        marginal_error=out.error,
-        n_iter=out.n_iter,
+        marginal_error=error,
+        n_iter=n_iter,
         lower=lower,
         upper=upper,
     )
+
+
+def _method(method: str, pb: o.CloudProblem, eps: float, scale: float) -> str:
+    """The rule of ``method="auto"`` (see :func:`sinkhorn_points`)."""
+    if method != "auto":
+        return method
+    pairs = pb.x.shape[0] * pb.y.shape[0]
+    truncation_pays = pb.rho is None and pairs >= MULTISCALE_PAIRS and eps <= MULTISCALE_EPS * scale
+    return "multiscale" if truncation_pays else "online"
 
 
 def cloud_problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace, normalize: bool = False):
@@ -124,7 +157,7 @@ def cloud_problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace, normaliz
     if rho is None:
         a, b = check.balanced(a, b, xp, normalize=normalize)
     if block_size is None:
-        block = max(1, BLOCK_ENTRIES // max(n, m))
+        block = max(1, o.BLOCK_ENTRIES // max(n, m))
     else:
         block = check.check_positive_int(block_size, "block_size")
     # The cost is translation invariant: centring both clouds on their joint mean

@@ -1,0 +1,90 @@
+"""Large point clouds and fast volumes: multiscale Sinkhorn and ``log_volume``.
+
+- multiscale: n = m points uniform in the unit square (d = 2), eps = 0.1% of the
+  squared diameter, ``sinkhorn_points(method="multiscale", tol=1e-3)``, each size in
+  a fresh process (time and peak resident memory ``VmHWM``). Peer: our dense
+  ``sinkhorn`` on the n x m cost where it fits (n <= 2000), to the same tolerance;
+  ``value_diff`` is the difference of the two values. Sizes: 400 (quick); 2000,
+  10^4 (full). Target (BENCHMARKS.md): 10^5 within 60 s and 1 GB, run by hand
+  (``python -m benchmarks.scale 100000``): at 10^5 it took longer than the suite allows.
+- log_volume: a well-conditioned batch (256, 1024, 64) of standard normal entries
+  ((16, 256, 32) quick), ours against the naive 0.5 log det(B^T B), NumPy and torch,
+  interleaved repeats; target <= 3x. ``value_diff``: our largest deviation from a
+  Householder QR reference, the note the naive one's.
+
+Figures on the shared 2-core machine are measured under load.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from ._timing import Row, best_times
+
+CHILD = r"""
+import json, sys, time
+import numpy as np
+import divergences
+n, d = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(0)
+x, y = rng.random((n, d)), rng.random((n, d))
+eps = 1e-3 * d
+start = time.perf_counter()
+r = divergences.sinkhorn_points(x, y, eps=eps, tol=1e-3, method="multiscale", on_fail="warn")
+out = dict(seconds=time.perf_counter() - start, n_iter=r.n_iter, error=r.marginal_error, value=float(r.value),
+           lower=float(r.lower), upper=float(r.upper))
+if n <= 2000:
+    M = ((x[:, None] - y[None]) ** 2).sum(-1)
+    start = time.perf_counter()
+    dense = divergences.sinkhorn(M, eps=eps, tol=1e-3)
+    out.update(dense_seconds=time.perf_counter() - start, dense_value=float(dense.value))
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")][0]
+out["peak_mb"] = int(hwm.split()[1]) / 1024
+print(json.dumps(out))
+"""
+
+
+def _multiscale(n: int, d: int = 2) -> Row:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(d)], capture_output=True, text=True, check=True)
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    note = (f"d={d}, {m['n_iter']} it, marginal error {m['error']:.1e}, bracket [{m['lower']:.5g}, {m['upper']:.5g}], "
+            f"peak RSS {m['peak_mb']:.0f} MB; measured under load")
+    if "dense_value" in m:
+        return Row("multiscale", n, m["seconds"], "ours dense sinkhorn", m["dense_seconds"],
+                   abs(m["value"] - m["dense_value"]), note)
+    return Row("multiscale", n, m["seconds"], "no peer", float("nan"), float("nan"), note)
+
+
+def _log_volume(shape: tuple[int, int, int]) -> list[Row]:
+    import torch
+
+    from divergences import linalg
+
+    B = np.random.default_rng(0).normal(size=shape)
+    Q = [np.linalg.qr(b)[1] for b in B]
+    ref = np.array([np.log(np.abs(np.diag(r))).sum() for r in Q])
+    rows = []
+    for name, arr, naive in (
+        ("numpy", B, lambda X: 0.5 * np.linalg.slogdet(np.swapaxes(X, -1, -2) @ X)[1]),
+        ("torch", torch.from_numpy(B), lambda X: 0.5 * torch.logdet(X.mT @ X)),
+    ):
+        t = best_times({"ours": lambda: linalg.log_volume(arr), "naive": lambda: naive(arr)}, repeats=3)
+        ours_err = float(np.abs(np.asarray(linalg.log_volume(arr)) - ref).max())
+        naive_err = float(np.abs(np.asarray(naive(arr)) - ref).max())
+        rows.append(Row(f"log_volume {name}", shape[0], t["ours"], "naive 0.5 log det(B^T B)", t["naive"], ours_err,
+                        f"shape {shape}; |error| vs QR: ours {ours_err:.1e}, naive {naive_err:.1e}; "
+                        "measured under load", target=3.0))
+    return rows
+
+
+def run(quick: bool = False) -> list[Row]:
+    rows = [_multiscale(n) for n in ([400] if quick else [2000, 10**4])]
+    return rows + _log_volume((16, 256, 32) if quick else (256, 1024, 64))
+
+
+if __name__ == "__main__":  # one multiscale size by hand: python -m benchmarks.scale 100000 [d]
+    print(_multiscale(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 2))
