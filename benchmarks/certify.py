@@ -16,8 +16,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 import divergences
-from divergences.entropic import _kernel
-from divergences.entropic.sinkhorn import bracket
+from divergences.entropic._dense import bracket
 
 from ._timing import Row, best_times
 
@@ -34,8 +33,7 @@ def _overhead_row(n: int) -> Row:
     M = _problem(n)
     w = np.full(n, 1.0 / n)
     r = divergences.sinkhorn(M, eps=EPS)
-    pb = _kernel.Problem(M, w, w, None, xnp)
-    seconds = best_times({"bracket": lambda: bracket(r.f, r.plan, pb),
+    seconds = best_times({"bracket": lambda: bracket(r.f, r.plan, M, w, w, xnp),
                           "sinkhorn": lambda: divergences.sinkhorn(M, eps=EPS)}, repeats=3, warmup=0)
     width = float(r.upper - r.lower)
     return Row("certify overhead", n, seconds["bracket"], "the whole sinkhorn call", seconds["sinkhorn"],

@@ -23,7 +23,7 @@ def _rows() -> Iterator[tuple[str, list[Row]]]:
     x = rng.normal(size=(400, 2))
     y = rng.multivariate_normal(mean, cov, size=300)
     M = np.sum((x[:, None, :] - y[None, :, :]) ** 2, axis=-1)  # |x - y|^2: OT = W_2^2
-    exact: dict[str, Any] = {}
+    exact: dict[str, Any] = {}  # the results the check rows read back
 
     def w2() -> float:
         exact["r"] = dv.solve(M)

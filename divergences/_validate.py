@@ -239,7 +239,7 @@ def _histogram(x: Array, name: str, xp: Namespace, dtype: Any) -> tuple[Array, A
 
 
 def _first(s: Array) -> float:
-    return float(s.reshape(-1)[0]) if hasattr(s, "reshape") else float(s)
+    return float(namespace(s).reshape(s, (-1,))[0]) if is_array(s) else float(s)
 
 
 def cost_matrix(M: Any, xp: Namespace) -> Array:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .._backend import Array, Namespace
 from .._numerics import safe_log
-from ._common import softmin, tau
+from ._common import tau
 from ._map import Step
 
 __all__ = [
@@ -76,15 +76,18 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
 
     S_ij = log b_j + (g_j - M_ij)/eps; f_i = -tau eps LSE_j S_ij; and
     K_ij = a_i b_j exp((f_i + g_j - M_ij)/eps) = a_i exp(f_i/eps + S_ij), built from
-    the exponentials of the LSE itself (one exp pass over M).
+    the exponentials of the LSE itself: one exp pass over M and two n x m buffers,
+    updated in place (each fresh buffer of this size costs page faults).
     """
     xp, tau = pb.xp, pb.tau(eps)
-    S = (g[None, :] - pb.M) / eps + safe_log(pb.b, xp)[None, :]
+    S = pb.M * (-1.0 / eps)
+    S += (g / eps + safe_log(pb.b, xp))[None, :]
     smax = xp.max(S, axis=1)
-    E = xp.exp(S - smax[:, None])
-    lse = smax + xp.log(xp.sum(E, axis=1))
+    S -= smax[:, None]
+    K = xp.exp(S)
+    lse = smax + xp.log(xp.sum(K, axis=1))
     f = -tau * eps * lse
-    K = E * (pb.a * xp.exp(f / eps + smax))[:, None]
+    K *= (pb.a * xp.exp(f / eps + smax))[:, None]
     a_eff, b_eff = pb.a, pb.b
     if pb.rho is not None:
         a_eff, b_eff = pb.a * xp.exp(-f / pb.rho), pb.b * xp.exp(-g / pb.rho)
@@ -126,15 +129,8 @@ def needs_absorption(kn: Kernel, s: Step, xp: Namespace) -> bool:
 
 
 def potentials(kn: Kernel, s: Step, pb: Problem) -> tuple[Array, Array]:
-    """(f, g) of the step; on zero-weight points, which the iterations leave alone,
-    the soft c-transforms of the other side (their optimal value)."""
-    xp = pb.xp
-    f, g = kn.f0 + kn.eps * xp.log(s.u), kn.g0 + kn.eps * s.x
-    if bool(xp.all(pb.b > 0)) and bool(xp.all(pb.a > 0)):
-        return f, g
-    g = xp.where(pb.b > 0, g, softmin(f, pb.a, pb.M, kn.eps, kn.tau, 0, xp))
-    f = xp.where(pb.a > 0, f, softmin(g, pb.b, pb.M, kn.eps, kn.tau, 1, xp))
-    return f, g
+    """(f, g) of the step (zero-weight points never reach the iteration)."""
+    return kn.f0 + kn.eps * pb.xp.log(s.u), kn.g0 + kn.eps * s.x
 
 
 def plan(kn: Kernel, s: Step, xp: Namespace) -> Array:

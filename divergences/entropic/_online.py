@@ -250,13 +250,14 @@ def _bracket(f: Array, g: Array, eps: float, pb: CloudProblem) -> tuple[Array, A
 
 
 def solve(pb: CloudProblem, eps: float, tol: float, max_iter: int, scale: float,
-          schedule: tuple[float, float, int]) -> Outcome:
+          schedule: tuple[float, float, int], blame: str = "x, y") -> Outcome:
     """Eps-scaled Sinkhorn on the clouds from ``scale`` down to ``eps``
     (``schedule``: factor, stage tolerance, stage iterations): float32 blocks down
     to marginal error max(tol, FAST_TOL) on at most half the iterations, then
-    float64 ones to ``tol``; the float64 error is the one reported."""
+    float64 ones to ``tol``; the float64 error is the one reported. A map not
+    finite at its start raises a ValueError naming ``blame``."""
     fast = run(lambda g, e: OnlineMap.at(pb, g, e, True), pb.xp.zeros_like(pb.b), eps, max(tol, FAST_TOL),
-               max_iter // 2, scale, *schedule)
+               max_iter // 2, scale, *schedule, blame)
     g = fast.map.potentials(fast.step)[1]
-    out = solve_at(OnlineMap.at(pb, g, eps), tol, max_iter - fast.n_iter)
+    out = solve_at(OnlineMap.at(pb, g, eps), tol, max_iter - fast.n_iter, blame)
     return Outcome(out.map, out.step, fast.n_iter + out.n_iter, out.error, out.converged)

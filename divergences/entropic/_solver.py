@@ -16,10 +16,12 @@ __all__ = ["MEMORY", "Outcome", "REJECT", "STALL", "run", "solve_at"]
 # Anderson memory: 10 cut the iterations to 1e-6 by 5x to 20x against plain
 # Sinkhorn at eps / max cost in [1e-5, 1e-3] on the benchmark problems.
 MEMORY = 10
-# Iterations without a new best error after which acceleration is switched off
-# for the rest of the solve: on degenerate problems Anderson mixing can circle
-# at a spurious level, while plain Sinkhorn always converges.
-STALL = 30
+# Iterations without a new best error after which the memory is cleared and
+# PLAIN plain Sinkhorn steps are taken before extrapolating again: on degenerate
+# problems Anderson mixing can circle at a spurious level, while plain Sinkhorn
+# always converges; switching acceleration off for good instead cost up to 100x
+# the iterations of the accelerated map on self-transport problems.
+STALL, PLAIN = 10, 10
 # An accelerated step may raise the marginal error at most this factor.
 REJECT = 2.0
 
@@ -34,40 +36,47 @@ class Outcome:
 
 
 def run(make: Callable[[Array, float], SinkhornMap], g: Array, eps: float, tol: float,
-        max_iter: int, eps_start: float, scaling: float, stage_tol: float, stage_iter: int) -> Outcome:
+        max_iter: int, eps_start: float, scaling: float, stage_tol: float, stage_iter: int,
+        blame: str = "M") -> Outcome:
     """Anneal eps geometrically from ``eps_start`` (factor ``scaling`` per stage,
     each stage solved loosely), then solve at ``eps`` to marginal error ``tol``.
-    ``make(g, eps)`` builds the problem at one eps from a potential g."""
+    ``make(g, eps)`` builds the problem at one eps from a potential g; a map that
+    is not finite at its start raises a ValueError naming ``blame``, the caller's
+    argument the cost came from."""
     n_iter, stage_eps = 0, eps_start
     while stage_eps > eps * (1 + 1e-9) and n_iter < max_iter:
-        out = solve_at(make(g, stage_eps), max(tol, stage_tol), min(stage_iter, max_iter - n_iter))
+        out = solve_at(make(g, stage_eps), max(tol, stage_tol), min(stage_iter, max_iter - n_iter), blame)
         n_iter += out.n_iter
         g = out.map.potentials(out.step)[1]
         stage_eps = max(eps, stage_eps * scaling)
-    out = solve_at(make(g, eps), tol, max_iter - n_iter)
+    out = solve_at(make(g, eps), tol, max_iter - n_iter, blame)
     return Outcome(out.map, out.step, n_iter + out.n_iter, out.error, out.converged)
 
 
-def solve_at(mp: SinkhornMap, tol: float, budget: int) -> Outcome:
+def solve_at(mp: SinkhornMap, tol: float, budget: int, blame: str = "M") -> Outcome:
     """Safeguarded Anderson iterations at one eps, keeping the best iterate.
 
     An extrapolated iterate whose marginal error exceeds ``REJECT`` times the
     previous one is replaced by the plain Sinkhorn step and the memory cleared
     (Anderson mixing can run away on degenerate problems); after ``STALL``
-    iterations without progress the plain iteration takes over for good. Scalings
+    iterations without progress the memory is cleared and ``PLAIN`` plain steps
+    are taken before extrapolating again. Scalings
     out of range are absorbed into a fresh kernel; a non-finite iterate sends the
     run back to the best one. Iterates are clipped to the map's bound, so exp(x)
     cannot overflow.
     """
     s = mp.start()
     acc = Anderson(MEMORY, namespace(s.x))
-    prev, best, stale, accelerate = None, None, 0, True
+    prev, best, stale, plain = None, None, 0, 0
     for it in range(budget + 1):
         error = float(s.error)
         if prev is not None and not error <= REJECT * float(prev.error):
             acc.reset()
             s = mp.step(_clip(prev.Tx, mp.bound))
             error = float(s.error)
+        if not math.isfinite(error) and best is None:
+            raise ValueError(f"{blame}: the Sinkhorn map is not finite at its start (eps = {mp.eps:.3g}); "
+                             "the cost overflows its dtype or eps is out of range")
         if not math.isfinite(error) or mp.out_of_range(s):
             mp, s = mp.absorb(s) if math.isfinite(error) else best.map.absorb(best.step)  # type: ignore[union-attr,attr-defined]
             acc.reset()
@@ -78,9 +87,15 @@ def solve_at(mp: SinkhornMap, tol: float, budget: int) -> Outcome:
             stale += 1
         if error <= tol or it == budget:
             return Outcome(best.map, best.step, it, best.error, best.error <= tol)
-        accelerate = accelerate and stale < STALL
+        if stale >= STALL:
+            acc.reset()
+            stale, plain = 0, PLAIN
         prev = s
-        s = mp.step(_clip(acc.next(s.Tx, s.Tx - s.x) if accelerate else s.Tx, mp.bound))
+        if plain > 0:
+            plain -= 1
+            s = mp.step(_clip(s.Tx, mp.bound))
+        else:
+            s = mp.step(_clip(acc.next(s.Tx, s.Tx - s.x), mp.bound))
     raise AssertionError("unreachable")
 
 

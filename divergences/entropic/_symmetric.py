@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .._backend import Array, Namespace
+from . import _compensated
 from ._common import softmin
 from ._map import Step
 
@@ -20,8 +21,11 @@ __all__ = ["Softmin", "SymmetricMap", "dense_softmin"]
 Softmin = Callable[[Array, float], Array]  # (potential, eps) -> soft c-transform
 
 
-def dense_softmin(C: Array, w: Array, xp: Namespace) -> Softmin:
-    """h -> -eps LSE_j(log w_j + (h_j - C_ij)/eps) on a dense cost."""
+def dense_softmin(C: Array, w: Array, xp: Namespace, compensated: bool = False) -> Softmin:
+    """h -> -eps LSE_j(log w_j + (h_j - C_ij)/eps) on a dense cost; by compensated
+    sums (w of mass 1) where eps exceeds the range of C."""
+    if compensated:
+        return lambda h, eps: _compensated.softmin(h, w, C, eps, xp)
     return lambda h, eps: softmin(h, w, C, eps, 1.0, 1, xp)
 
 
@@ -45,7 +49,7 @@ class SymmetricMap:
         w exp(x - softmin(eps x)/eps)."""
         xp = self.xp
         s = self.softmin(self.eps * x, self.eps) / self.eps
-        error = xp.sum(xp.abs(self.w * xp.exp(x - s) - self.w))
+        error = xp.sum(self.w * xp.abs(xp.expm1(x - s)))
         return Step(x, x, (x + s) / 2, error)
 
     def start(self) -> Step:

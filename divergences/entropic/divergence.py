@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
-from ..transport._cost import DENSE_ENTRIES, bounding_diagonal, euclidean_cost
+from ..transport._cost import DENSE_ENTRIES, euclidean_cost
 from . import _online as o
+from ._dense import COMPENSATED_FROM, anneal_start, entropic_dual, normalised_eps, solve
 from ._solver import run
 from ._symmetric import SymmetricMap, dense_softmin
-from ._common import SCALING, STAGE_ITER, STAGE_TOL, not_converged
+from ._common import SCALING, STAGE_ITER, STAGE_TOL, normalize_flag, not_converged, options
 from .points import cloud_dual, cloud_problem, first_order, sinkhorn_points
-from .sinkhorn import entropic_dual, sinkhorn
 
-__all__ = ["METHODS", "sinkhorn_divergence"]
+__all__ = ["Frame", "METHODS", "sinkhorn_divergence"]
 
 METHODS = ("auto", "dense", "online")
 
@@ -31,6 +33,7 @@ def sinkhorn_divergence(
     max_iter: int = 10_000,
     method: str = "auto",
     on_fail: str = "warn",
+    normalize: bool = False,
 ) -> Array:
     r"""Sinkhorn divergence between two point clouds.
 
@@ -53,12 +56,14 @@ def sinkhorn_divergence(
     x, y : arrays (n, d), (m, d) or (n,), (m,)
         The two point clouds.
     a, b : arrays, optional
-        Weights of equal total mass (uniform when omitted).
+        Weights of equal total mass t (uniform when omitted); S scales with t.
     eps, tol, max_iter, on_fail
         As in :func:`divergences.sinkhorn`; ``tol`` bounds the marginal error of
         each of the three solves.
     p : float
         Exponent of the Euclidean ground cost.
+    normalize : bool
+        Rescale a and b to probability vectors (required when their masses differ).
     method : {"auto", "dense", "online"}
         Dense cost matrices (fast kernel iterations) or blockwise streaming
         (:func:`divergences.sinkhorn_points`, memory O(n + m)); ``"auto"`` streams
@@ -73,7 +78,11 @@ def sinkhorn_divergence(
 
     Notes
     -----
-    Each term is solved to marginal error ``tol``, so S is exact to about
+    The points are centred on their bounding box and divided by its diagonal r
+    (eps by r^p), and each term is solved at unit mass, so S(s x + c, s y + c) at
+    eps s^p is s^p S(x, y) at eps; for eps above the cost's range the terms are
+    computed with compensated sums, so S tends to half the energy distance (p = 1)
+    as eps -> inf instead of cancelling to noise. Each term is solved to marginal error ``tol``, so S is exact to about
     ``tol`` times the cost's scale: values of that size (negative ones included)
     are round-off; identical inputs give exactly 0. The two self-transport terms use the symmetric update
     f <- (f + softmin(f)) / 2 (Feydy et al. 2019, Sec. 3.1), which converges in a
@@ -89,31 +98,85 @@ def sinkhorn_divergence(
     xp = namespace(x, y, a, b)
     method = check.choice(method, "method", METHODS)
     p = check.check_p(p)
-    x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
+    eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
+    normalize = normalize_flag(normalize)
+    x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=normalize)
     a = check.weights(a, "a", x.shape[0], xp, x.dtype, device(x))
     b = check.weights(b, "b", y.shape[0], xp, x.dtype, device(x))
-    opts: dict[str, Any] = dict(eps=eps, tol=tol, max_iter=max_iter, on_fail=on_fail)
     if _same_measure(x, y, a, b, xp):  # S = 0 exactly, not up to the solvers' tolerance
-        check.positive_number(eps, "eps")
         return 0.0 * (xp.sum(x) - xp.sum(y) + xp.sum(a) - xp.sum(b))
+    frame = Frame.of(x, y, p, xp)
+    xs, ys, e = frame.points(x), frame.points(y), frame.eps(eps, x.dtype, xp)
+    mass = xp.sum(a)
+    a, b = a / mass, b / xp.sum(b)
+    opts: dict[str, Any] = dict(eps=e, tol=tol, max_iter=max_iter, on_fail=on_fail)
     if method == "dense" or (method == "auto" and max(x.shape[0], y.shape[0]) ** 2 <= DENSE_ENTRIES):
-        cross = sinkhorn(euclidean_cost(x, y, p, xp), a, b, **opts).entropic_value
-        selves = [_self_dense(euclidean_cost(s, s, p, xp), w, xp, **opts) for s, w in ((x, a), (y, b))]
+        cross = _cross_dense(euclidean_cost(xs, ys, p, xp), a, b, xp, **opts)
+        selves = [_self_dense(euclidean_cost(s, s, p, xp), w, xp, **opts) for s, w in ((xs, a), (ys, b))]
     else:
-        cross = sinkhorn_points(x, y, a, b, p=p, **opts).entropic_value
-        selves = [_self_points(s, w, p, xp, **opts) for s, w in ((x, a), (y, b))]
-    return cross - (selves[0] + selves[1]) / 2
+        cross = sinkhorn_points(xs, ys, a, b, p=p, **opts).entropic_value
+        selves = [_self_points(s, w, p, xp, **opts) for s, w in ((xs, a), (ys, b))]
+    return frame.value(mass * (cross - (selves[0] + selves[1]) / 2))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Coordinates centred on the joint bounding box and divided by its diagonal r,
+    so costs lie in [0, 1] and eps' = eps / r^p; S = r^p S'."""
+
+    centre: Array  # half the box's centre
+    radius: float
+    p: float
+
+    @classmethod
+    def of(cls, x: Array, y: Array, p: float, xp: Namespace) -> "Frame":
+        xc, yc = constant(x, xp), constant(y, xp)
+        # The centre of the bounding box, halved (and the box's half-widths):
+        # coordinates near the float maximum must not overflow here.
+        lo = xp.minimum(xp.min(xc, axis=0), xp.min(yc, axis=0))
+        hi = xp.maximum(xp.max(xc, axis=0), xp.max(yc, axis=0))
+        centre, half = lo / 4 + hi / 4, hi / 2 - lo / 2
+        top = float(xp.max(half))
+        radius = 2 * top * float(xp.linalg.vector_norm(half / top)) if top > 0 else 1.0
+        if not math.isfinite(radius):
+            raise ValueError(f"x, y: the spread of the points overflows {x.dtype}")
+        return cls(centre, radius, p)
+
+    def points(self, z: Array) -> Array:
+        return (z / 2 - self.centre) * (2 / self.radius)
+
+    def eps(self, eps: float, dtype, xp: Namespace) -> float:
+        return normalised_eps(eps, self.radius ** self.p if self._power_finite else math.inf, dtype, xp, "x, y")
+
+    @property
+    def _power_finite(self) -> bool:
+        return self.p * math.log(self.radius) < 709
+
+    def value(self, s: Array) -> Array:
+        """r^p s, refused when r^p itself overflows (|x - y|^p is not representable)."""
+        if not self._power_finite:
+            raise ValueError(f"x, y: |x - y|^p overflows at p = {self.p:g} (spread {self.radius:.3g})")
+        return s * self.radius ** self.p
 
 
 def _same_measure(x: Array, y: Array, a: Array, b: Array, xp: Namespace) -> bool:
     return x.shape == y.shape and bool(xp.all(x == y)) and bool(xp.all(a == b))
 
 
+def _cross_dense(C: Array, a: Array, b: Array, xp: Namespace, *, eps, tol, max_iter, on_fail) -> Array:
+    """OT_eps(a, b) for probability vectors a, b on a dense cost."""
+    sol = solve(C, a, b, eps, None, tol, max_iter, None, xp, blame="x, y", unit_mass=True)
+    if not sol.converged:
+        not_converged(on_fail, sol.error, tol, sol.n_iter)
+    return sol.entropic_value
+
+
 def _self_dense(C: Array, w: Array, xp: Namespace, *, eps, tol, max_iter, on_fail) -> Array:
-    """OT_eps(w, w) on a dense cost, differentiable in C and w (envelope theorem)."""
+    """OT_eps(w, w) on a dense cost in [0, 1] with w of mass 1, differentiable in C
+    and w (envelope theorem)."""
     Cc, wc = constant(C, xp), constant(w, xp)
-    f = _solve_symmetric(dense_softmin(Cc, wc, xp), wc, float(xp.max(Cc) - xp.min(Cc)),
-                         xp, eps, tol, max_iter, on_fail)
+    softmin = dense_softmin(Cc, wc, xp, compensated=eps >= COMPENSATED_FROM)
+    f = _solve_symmetric(softmin, wc, xp, eps, tol, max_iter, on_fail)
     return entropic_dual(f, f, C, w, w, eps, None, xp)
 
 
@@ -121,20 +184,16 @@ def _self_points(x: Array, w: Array, p: float, xp: Namespace, *, eps, tol, max_i
     """OT_eps(w, w) on a point cloud, blockwise; gradients in x count both sides."""
     pb, live = cloud_problem(x, x, w, w, p, None, None, xp)
     softmin = lambda h, e: o.softmin(h, pb.a, pb.x, pb.x, e, 1.0, pb)  # noqa: E731
-    spread = bounding_diagonal(pb.x, xp=xp) ** p
-    f = _solve_symmetric(softmin, pb.a, spread, xp, eps, tol, max_iter, on_fail)
+    f = _solve_symmetric(softmin, pb.a, xp, eps, tol, max_iter, on_fail, blame="x, y")
     _, mass, Gx, Gy = o.transport_terms(f, f, eps, pb)
     points, weights = first_order(live, pb, (Gx, Gy, f, f), xp)
     return cloud_dual(f, f, mass, eps, pb, xp) + points + weights
 
 
-def _solve_symmetric(softmin, w: Array, spread: float, xp: Namespace, eps, tol, max_iter, on_fail) -> Array:
-    eps = check.positive_number(eps, "eps")
-    tol = check.positive_number(tol, "tol")
-    max_iter = check.positive_int_or_zero(max_iter, "max_iter")
-    on_fail = check.on_fail(on_fail)
+def _solve_symmetric(softmin, w: Array, xp: Namespace, eps, tol, max_iter, on_fail, blame: str = "x, y") -> Array:
+    """The potential of OT_eps(w, w), costs in [0, 1]."""
     make = lambda f, e: SymmetricMap(softmin, w, e, f, xp)  # noqa: E731
-    out = run(make, xp.zeros_like(w), eps, tol, max_iter, max(eps, spread), SCALING, STAGE_TOL, STAGE_ITER)
+    out = run(make, xp.zeros_like(w), eps, tol, max_iter, anneal_start(eps), SCALING, STAGE_TOL, STAGE_ITER, blame)
     if not out.converged:
         not_converged(on_fail, out.error, tol, out.n_iter)
     return out.map.potentials(out.step)[0]

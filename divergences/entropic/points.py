@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
 from .._results import TransportResult
 from ..transport._cost import bounding_diagonal, euclidean_cost
 from . import _multiscale as ms
 from . import _online as o
-from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, not_converged, penalty
+from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, normalize_flag, not_converged, options, penalty
 from .sinkhorn import sinkhorn
 
 __all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "sinkhorn_points"]
@@ -33,6 +35,7 @@ def sinkhorn_points(
     block_size: int | None = None,
     method: str = "auto",
     on_fail: str = "warn",
+    normalize: bool = False,
 ) -> TransportResult:
     r"""Entropic OT between point clouds with the cost computed on the fly.
 
@@ -52,6 +55,8 @@ def sinkhorn_points(
         As in :func:`divergences.sinkhorn`.
     p : float
         Exponent of the Euclidean ground cost, p >= 1.
+    normalize : bool
+        Rescale a and b to probability vectors (required when balanced masses differ).
     block_size : int, optional
         Rows of the cost evaluated at once (default: about 2^18 entries a block).
         Larger blocks run faster on a GPU; memory is O((n + m) d + block_size m).
@@ -88,13 +93,14 @@ def sinkhorn_points(
     1.0
     """
     xp = namespace(x, y, a, b)
-    pb, live = cloud_problem(x, y, a, b, p, unbalanced, block_size, xp)
-    eps = check.positive_number(eps, "eps")
-    tol = check.positive_number(tol, "tol")
-    max_iter = check.positive_int_or_zero(max_iter, "max_iter")
-    on_fail = check.on_fail(on_fail)
-    scale = max(eps, bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p)
-    method = _method(check.choice(method, "method", METHODS), pb, eps, scale)
+    eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
+    method = check.choice(method, "method", METHODS)
+    pb, live = cloud_problem(x, y, a, b, p, unbalanced, block_size, xp, normalize_flag(normalize))
+    spread = bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p
+    if not math.isfinite(spread):
+        raise ValueError(f"x, y: |x - y|^p overflows {pb.x.dtype} at p = {pb.p:g}")
+    scale = max(eps, spread)
+    method = _method(method, pb, eps, scale)
     if method == "dense":
         M = euclidean_cost(live[0], live[1], pb.p, xp)
         return sinkhorn(M, live[2], live[3], eps=eps, tol=tol, max_iter=max_iter, unbalanced=unbalanced,
@@ -106,7 +112,7 @@ def sinkhorn_points(
         f, g, cost, mass, Gx, Gy, lower, upper = truncated.terms
         n_iter, error, converged = truncated.n_iter, truncated.error, truncated.converged
     else:
-        out = o.solve(pb, eps, tol, max_iter, scale, (SCALING, STAGE_TOL, STAGE_ITER))
+        out = o.solve(pb, eps, tol, max_iter, scale, (SCALING, STAGE_TOL, STAGE_ITER), blame="x, y")
         f, g = out.map.potentials(out.step)
         cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
         lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
@@ -140,16 +146,16 @@ def _method(method: str, pb: o.CloudProblem, eps: float, scale: float) -> str:
     return "multiscale" if truncation_pays else "online"
 
 
-def cloud_problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace):
+def cloud_problem(x, y, a, b, p, unbalanced, block_size, xp: Namespace, normalize: bool = False):
     """Validated clouds and weights on constant copies, and the live ones."""
     p = check.check_p(p)
-    x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=False)
+    x, y, a, b = check.point_measures(x, y, a, b, xp, normalize=normalize)
     n, m = x.shape[0], y.shape[0]
     a = check.weights(a, "a", n, xp, x.dtype, device(x))
     b = check.weights(b, "b", m, xp, x.dtype, device(x))
     rho = penalty(unbalanced)
     if rho is None:
-        a, b = check.balanced(a, b, xp, normalize=False)
+        a, b = check.balanced(a, b, xp, normalize=normalize)
     if block_size is None:
         block = max(1, o.BLOCK_ENTRIES // max(n, m))
     else:
@@ -174,5 +180,5 @@ def first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, 
 
 
 def cloud_dual(f: Array, g: Array, mass: Array, eps: float, pb: o.CloudProblem, xp: Namespace) -> Array:
-    """The dual objective at (f, g), as in :func:`.sinkhorn.entropic_dual`."""
+    """The dual objective at (f, g), as in :func:`._dense.entropic_dual`."""
     return dual(f, g, pb.a, pb.b, mass - xp.sum(pb.a) * xp.sum(pb.b), eps, pb.rho, xp)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from .. import _validate as check
-from .._backend import Array, Namespace, constant, namespace
-from .._numerics import safe_log
+from .._backend import Array, Namespace, namespace
 from .._results import TransportResult
-from ..transport._polytope import feasible_potentials, rounded_cost
-from . import _kernel as k
-from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, not_converged, penalty
-from ._solver import run
+from . import _dense as d
+from ._common import normalize_flag, not_converged, options, penalty
 
-__all__ = ["sinkhorn"]
+__all__ = ["masses", "sinkhorn"]
 
 
 def sinkhorn(
@@ -25,6 +22,7 @@ def sinkhorn(
     unbalanced: float | None = None,
     init: tuple[Array, Array] | None = None,
     on_fail: str = "warn",
+    normalize: bool = False,
 ) -> TransportResult:
     r"""Entropic optimal transport by accelerated, stabilised Sinkhorn iterations.
 
@@ -45,11 +43,15 @@ def sinkhorn(
     M : array (n, m)
         Finite cost matrix.
     a, b : arrays (n,), (m,), optional
-        Nonnegative weights (uniform when omitted), of equal mass when balanced.
+        Nonnegative weights (uniform when omitted), of equal total mass t when
+        balanced (see ``normalize``); zero weights are dropped from the iteration.
     eps : float
-        Regularisation strength, > 0, in the units of M.
+        Regularisation strength, > 0, in the units of M (POT's ``reg``). At least
+        the dtype's machine epsilon times the range of M (below, OT_eps is the exact
+        OT to round-off: use :func:`divergences.solve`); any larger value is solved
+        accurately, up to the float range.
     tol : float
-        Target marginal error (see ``marginal_error`` below).
+        Target marginal error, relative to the mass (see ``marginal_error`` below).
     max_iter : int
         Cap on the total number of iterations, annealing stages included.
     unbalanced : float, optional
@@ -60,6 +62,8 @@ def sinkhorn(
         annealing is skipped. Only ``g`` is used: the f-update from it is exact.
     on_fail : {"warn", "raise"}
         What happens when ``tol`` is not reached within ``max_iter``.
+    normalize : bool
+        Rescale a and b to probability vectors (required when balanced masses differ).
 
     Returns
     -------
@@ -68,15 +72,22 @@ def sinkhorn(
         = OT_eps, evaluated by its dual at the potentials; both are >= the exact OT
         for balanced problems. ``plan``, potentials ``f``, ``g`` (Feydy's
         convention), ``marginal_error`` (the larger L1 violation of the marginal
-        conditions; unbalanced: of P 1 = a exp(-f / rho) and its twin), ``n_iter``,
-        ``converged`` (``marginal_error <= tol``).
+        conditions divided by the mass t; unbalanced: of P 1 = a exp(-f / rho) and
+        its twin), ``n_iter``, ``converged`` (``marginal_error <= tol``). With
+        masses t, P and ``value`` scale with t, and ``entropic_value`` =
+        t OT_eps(a/t, b/t) + eps t (t - 1 - log t) (the reference a b^T has mass t^2).
 
     Notes
     -----
-    Iterations run in the kernel domain (two matrix-vector products each) with
-    absorption into log-domain potentials whenever the scalings leave a safe range
-    (Schmitzer 2016, arXiv 1610.06519), after annealing eps from the cost's range
-    by factors of 10; at each eps, Anderson acceleration of the map g -> g
+    The problem is solved in normalised units, (M - min M) / range(M), unit masses
+    and eps / range(M), and mapped back exactly, so the tolerance and the accuracy
+    are the same at every scale of M and of the masses. Iterations run in the kernel
+    domain (two matrix-vector products each) with absorption into log-domain
+    potentials whenever the scalings leave a safe range (Schmitzer 2016, arXiv
+    1610.06519); for eps >= range(M) in the log domain with compensated sums
+    (expm1/log1p about each row's mean exponent), which keeps OT_eps exact to
+    round-off as eps -> inf. Eps is annealed (from 1e-2 range(M), by factors of 10)
+    only when eps < 1e-3 range(M); at each eps, Anderson acceleration of the map g -> g
     (memory 10; Walker and Ni 2011) replaces the slow linear rate of plain
     Sinkhorn. Cost O(n m) memory and O(n m) per iteration. Gradients (PyTorch):
     ``entropic_value`` is differentiable in M, a, b through the final potentials
@@ -91,79 +102,48 @@ def sinkhorn(
     (True, 0.0)
     """
     xp = namespace(M, a, b, *(init if isinstance(init, (tuple, list)) else ()))
-    pb, live = _problem(M, a, b, unbalanced, xp)
-    eps = check.positive_number(eps, "eps")
-    tol = check.positive_number(tol, "tol")
-    max_iter = check.positive_int_or_zero(max_iter, "max_iter")
-    on_fail = check.on_fail(on_fail)
-    g0, eps_start = _start(pb, init, eps, xp)
-    make = lambda g, e: k.DenseMap.at(pb, g, e)  # noqa: E731
-    out = run(make, g0, eps, tol, max_iter, eps_start, SCALING, STAGE_TOL, STAGE_ITER)
-    f, g = out.map.potentials(out.step)
-    P = k.plan(out.map.kn, out.step, xp)  # type: ignore[attr-defined]  # run() gave back the DenseMap
-    if not out.converged:
-        not_converged(on_fail, out.error, tol, out.n_iter)
-    bounds = bracket(f, P, pb) if pb.rho is None else (None, None)
+    M, a, b = check.cost_and_weights(M, a, b, xp)
+    eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
+    rho = penalty(unbalanced)
+    a, b = masses(a, b, rho, normalize, xp)
+    init_g = _init(init, M, xp)
+    sol = d.solve(M, a, b, eps, rho, tol, max_iter, init_g, xp)
+    if not sol.converged:
+        not_converged(on_fail, sol.error, tol, sol.n_iter)
     return TransportResult(
-        value=xp.sum(P * live[0]),
-        plan=P,
-        f=f,
-        g=g,
+        value=sol.value,
+        plan=sol.plan,
+        f=sol.f,
+        g=sol.g,
         gap=None,
         method="sinkhorn",
-        converged=out.converged,
-        entropic_value=entropic_dual(f, g, *live, eps, pb.rho, xp),
-        marginal_error=out.error,
-        n_iter=out.n_iter,
-        lower=bounds[0],
-        upper=bounds[1],
+        converged=sol.converged,
+        entropic_value=sol.entropic_value,
+        marginal_error=sol.error,
+        n_iter=sol.n_iter,
+        lower=sol.lower,
+        upper=sol.upper,
     )
 
 
-def bracket(f: Array, P: Array, pb: k.Problem) -> tuple[Array, Array]:
-    """Certified lower and upper bounds on the exact OT from the run's own f and plan."""
-    xp = pb.xp
-    f_ok, g_ok = feasible_potentials(f, None, pb.M, pb.a, pb.b, xp)
-    upper = rounded_cost(P, pb.M, pb.a, pb.b, xp)
-    return xp.sum(pb.a * f_ok) + xp.sum(pb.b * g_ok), upper
-
-
-def entropic_dual(f: Array, g: Array, M: Array, a: Array, b: Array, eps: float,
-                  rho: float | None, xp: Namespace) -> Array:
-    """The dual objective at fixed (f, g), differentiable in M, a and b:
-
-    balanced:   <a, f> + <b, g> - eps <a b^T, exp((f + g - M)/eps) - 1>,
-    unbalanced: the first two terms become -rho <a, exp(-f/rho) - 1> (and for b).
-    At optimal potentials it equals OT_eps, and its partial derivatives are the
-    envelope-theorem gradients (P, f, g).
-    """
-    # a_i b_j exp(...) in the log domain: where a_i b_j = 0 the exponent may be
-    # large (potentials of zero-weight points), and inf * 0 would give NaN.
-    log_ab = safe_log(a, xp)[:, None] + safe_log(b, xp)[None, :]
-    P = xp.exp(log_ab + (f[:, None] + g[None, :] - M) / eps)
-    return dual(f, g, a, b, xp.sum(P) - xp.sum(a) * xp.sum(b), eps, rho, xp)
-
-
-def _problem(M, a, b, unbalanced, xp: Namespace) -> tuple[k.Problem, tuple[Array, Array, Array]]:
-    """The validated problem on constant copies, and the live (M, a, b) for gradients."""
-    M, a, b = check.cost_and_weights(M, a, b, xp)
-    rho = penalty(unbalanced)
+def masses(a: Array, b: Array, rho: float | None, normalize: object, xp: Namespace) -> tuple[Array, Array]:
+    """The weights under the mass rule: balanced problems need equal masses (any
+    total t) unless ``normalize`` rescales both to probability vectors."""
+    normalize = normalize_flag(normalize)
     if rho is None:
-        a, b = check.balanced(a, b, xp, normalize=False)
-    pb = k.Problem(constant(M, xp), constant(a, xp), constant(b, xp), rho, xp)
-    return pb, (M, a, b)
+        return check.balanced(a, b, xp, normalize)
+    return (a / xp.sum(a), b / xp.sum(b)) if normalize else (a, b)
 
 
-def _start(pb: k.Problem, init, eps: float, xp: Namespace) -> tuple[Array, float]:
-    """Initial g and the first eps of the annealing (the cost's range; none on warm start)."""
+def _init(init, M: Array, xp: Namespace) -> Array | None:
+    """The ``g`` of a warm start (its ``f`` follows from g by one exact update)."""
     if init is None:
-        spread = float(xp.max(pb.M) - xp.min(pb.M))
-        return xp.zeros_like(pb.b), max(eps, spread)
+        return None
     if not isinstance(init, (tuple, list)) or len(init) != 2:
         raise TypeError("init must be a pair (f, g) of potentials")
-    f, g = (check.as_float(check.as_array(t, name, xp), xp, pb.M.dtype) for t, name in zip(init, ("init[0]", "init[1]")))
-    for t, name, size in ((f, "init[0]", pb.M.shape[0]), (g, "init[1]", pb.M.shape[1])):
+    f, g = (check.as_float(check.as_array(t, name, xp), xp, M.dtype) for t, name in zip(init, ("init[0]", "init[1]")))
+    for t, name, size in ((f, "init[0]", M.shape[0]), (g, "init[1]", M.shape[1])):
         if t.ndim != 1 or t.shape[0] != size:
             raise ValueError(f"{name} must have shape ({size},), got {tuple(t.shape)}")
         check.check_finite(t, name, xp)
-    return constant(g, xp), eps
+    return g

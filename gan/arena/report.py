@@ -30,7 +30,7 @@ from .records import Record
 from .stats import LEVEL, Summary, aggregate, ranked
 from .targets import TARGETS
 
-__all__ = ["CSV_COLUMNS", "LOG_COLUMNS", "leaderboard", "log_csv", "ranked", "summary", "write"]
+__all__ = ["CSV_COLUMNS", "LOG_COLUMNS", "leaderboard", "log_csv", "summary", "write"]
 
 CSV_COLUMNS = ("loss", "target", "seed", "w2", "w2_floor", "modes", "n_modes", "classes", "class_kl", "quality",
                "audit_gap", "encoder_corr", "diverged", "seconds", "steps", "n_critic", "samples", "recipe", "device")

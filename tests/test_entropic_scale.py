@@ -1,0 +1,211 @@
+"""Entropic OT at every scale: metamorphic relations, extreme eps, tiny masses,
+overflow, zero weights, the acceleration safeguard and exact gradients."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from divergences import sinkhorn, sinkhorn_divergence, sinkhorn_points, solve
+from divergences.entropic import _dense, _solver
+
+powers = st.integers(-150, 150).map(lambda k: 10.0 ** k)
+
+
+def _cost(x, y, p):
+    return (np.linalg.norm(x[:, None] - y[None], axis=-1)) ** p
+
+
+def _problem(seed, n=6, m=5):
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(n, 2)), rng.normal(size=(m, 2))
+    a, b = rng.random(n) + 0.1, rng.random(m) + 0.1
+    return _cost(x, y, 2), a / a.sum(), b / b.sum()
+
+
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), s=powers)
+def test_cost_and_eps_scale_together(xp, seed, s):
+    """sinkhorn(s M, eps = s eps) = s sinkhorn(M, eps): value, entropic value,
+    potentials and plan."""
+    M, a, b = _problem(seed)
+    ref = sinkhorn(M, a, b, eps=0.5, tol=1e-10)
+    r = sinkhorn(xp.asarray(s * M), xp.asarray(a), xp.asarray(b), eps=0.5 * s, tol=1e-10)
+    assert r.n_iter > 0 and r.converged
+    for got, want in ((r.value, ref.value), (r.entropic_value, ref.entropic_value),
+                      (r.lower, ref.lower), (r.upper, ref.upper)):
+        assert float(got) / s == pytest.approx(float(want), rel=1e-9)
+    # (f, g) is defined up to (f + c, g - c): compare f_i + g_j
+    pair = lambda t: t.f[:, None] + t.g[None, :]  # noqa: E731
+    np.testing.assert_allclose(pair(r) / s if xp.name == "numpy" else xp.to_numpy(r.f)[:, None] / s + xp.to_numpy(r.g)[None, :] / s,
+                               pair(ref), rtol=1e-8, atol=1e-9 * float(M.max()))
+    np.testing.assert_allclose(xp.to_numpy(r.plan), ref.plan, rtol=1e-7, atol=1e-12)
+
+
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), t=powers)
+def test_masses_scale_the_plan_and_the_cost(xp, seed, t):
+    """P(t a, t b) = t P(a, b), <M, P> scales with t, and OT_eps follows from its
+    definition with KL(P | a b^T), a b^T of mass t^2: t OT_eps + eps t (t - 1 - log t)."""
+    M, a, b = _problem(seed)
+    eps = 0.5
+    ref = sinkhorn(M, a, b, eps=eps, tol=1e-10)
+    r = sinkhorn(xp.asarray(M), xp.asarray(t * a), xp.asarray(t * b), eps=eps, tol=1e-10)
+    assert r.n_iter == ref.n_iter and r.converged
+    assert float(r.value) / t == pytest.approx(float(ref.value), rel=1e-9)
+    expected = t * float(ref.entropic_value) + eps * t * (t - 1 - math.log(t))
+    assert float(r.entropic_value) == pytest.approx(expected, rel=1e-9)
+    np.testing.assert_allclose(xp.to_numpy(r.plan) / t, ref.plan, rtol=1e-8, atol=1e-14)
+
+
+def test_tiny_masses_iterate_to_the_relative_tolerance():
+    """Masses of total 1e-6: the marginal error is relative, so the solve iterates,
+    and <M, P> is within the tolerance of the exact cost (never below it by more)."""
+    M, a, b = _problem(3)
+    r = sinkhorn(M, 1e-6 * a, 1e-6 * b, eps=1e-2 * float(M.max()), tol=1e-9)
+    exact = 1e-6 * float(solve(M, a, b).value)
+    assert r.n_iter > 0 and r.converged
+    assert float(r.value) >= exact * (1 - 1e-8)
+    assert float(r.lower) <= exact * (1 + 1e-12) and exact <= float(r.upper) * (1 + 1e-12)
+
+
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), s=powers, shift=st.integers(-4, 4), p=st.sampled_from([1.0, 2.0]))
+def test_divergence_scales_and_translates(xp, seed, s, shift, p):
+    """S(s x + c, s y + c; eps s^p) = s^p S(x, y; eps)."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(7, 2)), rng.normal(size=(6, 2)) + 0.5
+    ref = float(sinkhorn_divergence(x, y, eps=0.5, p=p, tol=1e-10))
+    c = shift * s
+    got = sinkhorn_divergence(xp.asarray(s * x + c), xp.asarray(s * y + c), eps=0.5 * s ** p, p=p, tol=1e-10)
+    assert float(got) / s ** p == pytest.approx(ref, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("eps", [1e12, 1e20, 1e200])
+def test_divergence_tends_to_half_the_energy_distance(eps):
+    """p = 1, eps -> inf: S_eps -> (2 E|X - Y| - E|X - X'| - E|Y - Y'|) / 2, and the
+    first correction is O(1/eps) (Feydy et al. 2019, Sec. 2)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random((5, 2)), rng.random((6, 2))
+    energy = 2 * _cost(x, y, 1).mean() - _cost(x, x, 1).mean() - _cost(y, y, 1).mean()
+    assert float(sinkhorn_divergence(x, y, p=1, eps=eps)) == pytest.approx(energy / 2, rel=1e-10)
+
+
+def test_large_eps_matches_the_expansion():
+    """OT_eps = <a, M b> - |M~|^2_ab / (2 eps) + O(eps^-2), M~ the doubly centred cost."""
+    M, a, b = _problem(1)
+    mean = a @ M @ b
+    centred = M - (M @ b)[:, None] - (a @ M)[None, :] + mean
+    var = a @ (centred ** 2) @ b
+    for eps in (1e3, 1e5):
+        r = sinkhorn(M, a, b, eps=eps * float(M.max()), tol=1e-12)
+        expansion = mean - var / (2 * eps * float(M.max()))
+        assert float(r.entropic_value) == pytest.approx(expansion, abs=10 * var / eps ** 2)
+        assert float(r.entropic_value) < mean
+
+
+def test_eps_below_the_resolution_is_refused():
+    M, a, b = _problem(2)
+    with pytest.raises(ValueError, match="eps"):
+        sinkhorn(M, a, b, eps=1e-18)
+    with pytest.raises(ValueError, match="eps"):
+        sinkhorn_divergence(np.zeros((3, 2)), np.ones((3, 2)), eps=1e-300)
+    eps = 1e-5 * float(M.max())
+    r = sinkhorn(M, a, b, eps=eps, tol=1e-9)
+    exact = float(solve(M, a, b).value)
+    assert r.converged
+    # OT <= OT_eps <= OT + eps min(H(a), H(b))
+    assert exact - 1e-12 <= float(r.entropic_value) <= exact + eps * math.log(5)
+
+
+def test_overflowing_costs_name_the_callers_argument():
+    with pytest.raises(ValueError, match="^M"):
+        sinkhorn(np.array([[1e308, -1e308], [0.0, 1.0]]), eps=1.0)
+    x = np.random.default_rng(0).random((4, 2))
+    with pytest.raises(ValueError, match="x"):
+        sinkhorn_points(x * 1e160, x[::-1] * 1e160 + 1e160, eps=1.0)
+    with pytest.raises(ValueError, match="x, y"):
+        sinkhorn_divergence(x * 1e160, x[::-1] * 1e160 + 1e160, eps=1.0)
+
+
+@pytest.mark.parametrize("option", [dict(tol=-1.0), dict(max_iter=-1), dict(on_fail="never"), dict(eps=0.0)])
+def test_identical_inputs_validate_options_first(option):
+    x = np.random.default_rng(0).random((4, 2))
+    kwargs = dict(eps=0.1) | option
+    with pytest.raises(ValueError, match=next(iter(option))):
+        sinkhorn_divergence(x, x, **kwargs)
+
+
+def test_unequal_masses_need_normalize(xp):
+    M, a, b = _problem(4)
+    with pytest.raises(ValueError, match="normalize"):
+        sinkhorn(xp.asarray(M), xp.asarray(a), xp.asarray(3 * b), eps=0.1)
+    r = sinkhorn(xp.asarray(M), xp.asarray(2 * a), xp.asarray(3 * b), eps=0.1, normalize=True, tol=1e-10)
+    ref = sinkhorn(M, a, b, eps=0.1, tol=1e-10)
+    assert float(r.entropic_value) == pytest.approx(float(ref.entropic_value), rel=1e-10)
+
+
+def test_points_normalize_unequal_masses(xp):
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=(5, 2)), rng.normal(size=(4, 2))
+    a, b = rng.random(5) + 0.1, rng.random(4) + 0.1
+    with pytest.raises(ValueError, match="normalize"):
+        sinkhorn_points(xp.asarray(x), xp.asarray(y), xp.asarray(a), xp.asarray(b), eps=0.5)
+    r = sinkhorn_points(xp.asarray(x), xp.asarray(y), xp.asarray(a), xp.asarray(b), eps=0.5, tol=1e-10, normalize=True)
+    ref = sinkhorn(_cost(x, y, 2), a / a.sum(), b / b.sum(), eps=0.5, tol=1e-10)
+    assert float(r.entropic_value) == pytest.approx(float(ref.entropic_value), rel=1e-8)
+
+
+def test_zero_weights_leave_the_iteration_unchanged(xp):
+    """Zero-weight points are dropped: same iterations and values as the problem on
+    the support, zero rows in the plan, and the soft c-transform as potential."""
+    M, a, b = _problem(5, n=8, m=7)
+    a[[1, 4]], b[[0, 6]] = 0.0, 0.0
+    a, b = a / a.sum(), b / b.sum()
+    rows, cols = a > 0, b > 0
+    eps = 0.05 * float(M.max())
+    sub = sinkhorn(M[rows][:, cols], a[rows], b[cols], eps=eps, tol=1e-10)
+    r = sinkhorn(xp.asarray(M), xp.asarray(a), xp.asarray(b), eps=eps, tol=1e-10)
+    assert r.n_iter == sub.n_iter
+    assert float(r.entropic_value) == pytest.approx(float(sub.entropic_value), rel=1e-12)
+    P = xp.to_numpy(r.plan)
+    assert np.all(P[~rows] == 0) and np.all(P[:, ~cols] == 0)
+    f, g = xp.to_numpy(r.f), xp.to_numpy(r.g)
+    softmin = -eps * np.log((b[cols] * np.exp((g[cols][None, :] - M[:, cols]) / eps)).sum(1))
+    np.testing.assert_allclose(f[~rows], softmin[~rows], rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [8, 10, 21])
+def test_acceleration_costs_at_most_plain_iterations(monkeypatch, seed):
+    """38-point self-transport at eps = 0.1 (found by fuzzing): the accelerated map
+    needs no more iterations than plain Sinkhorn (memory 0), with the direct start
+    and with the annealed one, where plain Sinkhorn crawls."""
+    x = np.random.default_rng(seed).normal(size=(38, 1 + seed % 3))
+    M = _cost(x, x, 1 + (seed // 3) % 2)
+    accelerated = sinkhorn(M, eps=0.1, max_iter=20_000)
+    monkeypatch.setattr(_solver, "MEMORY", 0)
+    plain = sinkhorn(M, eps=0.1, max_iter=20_000)
+    assert accelerated.converged and plain.converged
+    assert accelerated.n_iter <= plain.n_iter
+    monkeypatch.setattr(_solver, "MEMORY", 10)
+    monkeypatch.setattr(_dense, "ANNEAL_BELOW", 1.0)
+    monkeypatch.setattr(_dense, "ANNEAL_START", 1.0)
+    annealed = sinkhorn(M, eps=0.1, max_iter=20_000)
+    assert annealed.converged and annealed.n_iter <= 2 * plain.n_iter
+
+
+def test_gradients_are_exact_after_normalisation():
+    torch = pytest.importorskip("torch")
+    M, a, b = _problem(6, n=4, m=3)
+    Mt, at, bt = (torch.tensor(v * 3.0, dtype=torch.float64, requires_grad=True) for v in (M, a, b))
+    value = lambda M_, a_, b_: sinkhorn(M_, a_, b_, eps=2.0, tol=1e-13, normalize=True).entropic_value  # noqa: E731
+    assert torch.autograd.gradcheck(value, (Mt, at, bt), atol=1e-6, rtol=1e-5)
+    rng = np.random.default_rng(7)
+    x = torch.tensor(rng.normal(size=(4, 2)), dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(rng.normal(size=(3, 2)), dtype=torch.float64, requires_grad=True)
+    w = torch.tensor(rng.random(4) + 0.5, dtype=torch.float64, requires_grad=True)
+    div = lambda x_, y_, w_: sinkhorn_divergence(x_, y_, w_, None, eps=1.0, tol=1e-13, normalize=True)  # noqa: E731
+    assert torch.autograd.gradcheck(div, (x, y, w), atol=1e-6, rtol=1e-5)
