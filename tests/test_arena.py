@@ -395,3 +395,22 @@ def test_a_digits_run_records_classes(digits):
     assert r.class_kl >= 0 and r.modes == r.classes and r.n_modes == 10
 
 
+
+
+def test_vbn_entry_normalises_each_sample_with_the_reference_batch():
+    from gan.arena.models import Generator
+    from gan.arena.recipes import parse
+
+    assert parse("ns-sgan+vbn").vbn and not parse("ns-sgan").vbn
+    torch.manual_seed(0)
+    G = Generator(vbn_reference=16)
+    z = torch.randn(5, G.z_dim)
+    alone = torch.cat([G(z[i:i + 1]) for i in range(5)])
+    assert torch.allclose(G(z), alone, atol=1e-6)  # a sample's output ignores the rest of its batch
+    # direct computation of the first layer: Linear, then the reference's statistics plus the sample's
+    h_ref, h = G.net[0][0](G.z_ref), G.net[0][0](z[:1])
+    mu = (16 * h_ref.mean(0) + h[0]) / 17
+    var = (16 * (h_ref ** 2).mean(0) + h[0] ** 2) / 17 - mu ** 2
+    first = G.net[0][1](torch.cat([h_ref, h]))[16]
+    assert torch.allclose(first, (h[0] - mu) / torch.sqrt(var + 1e-5), atol=1e-5)
+    assert "z_ref" in G.state_dict()  # the reference batch travels with checkpoints

@@ -93,7 +93,7 @@ def run(
     ----------
     losses : str or iterable of str, optional
         Entry names (``gan.arena.recipes``: a name of ``gan.LOSSES`` with optional
-        ``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``, or ``ogan:<loss>``); default
+        ``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``, ``+vbn``, or ``ogan:<loss>``); default
         :data:`DEFAULT_LOSSES`; ``None`` or ``"all"`` for :data:`LOSSES`.
     targets : str or iterable of str
         Names of :data:`TARGETS` (default :data:`DEFAULT_TARGETS`); ``"all"`` too.

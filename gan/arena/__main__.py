@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
                 epilog="Outputs in --out: results.json, results.csv, leaderboard.md, logs/, checkpoints/, "
                        "leaderboard.png, samples_<target>.png, w2_<target>.png. See docs/arena.md for the run time.")
     p.add_argument("--losses", type=_checked(options.losses, "--losses"), default=DEFAULT_LOSSES, metavar="NAMES",
-                   help="comma-separated entries: names of gan.LOSSES with optional +gdpp, +r1, +r2, +sn, +single, "
+                   help="comma-separated entries: names of gan.LOSSES with optional +gdpp, +r1, +r2, +sn, +single, +vbn, "
                         f"or ogan:<loss>; 'all' for {len(LOSSES)} entries (default: {','.join(DEFAULT_LOSSES)})")
     p.add_argument("--all", action="store_true", help="every entry (same as --losses all)")
     p.add_argument("--targets", type=_checked(options.targets, "--targets"), default=DEFAULT_TARGETS,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from gan.stabilizers import VirtualBatchNorm
+
 __all__ = ["Critic", "Generator", "HIDDEN", "DEPTH", "Z_DIM"]
 
 Z_DIM = 2  # a 2-D target needs no more latent dimensions; each mode is a region of z
@@ -16,10 +18,15 @@ HIDDEN = 64  # small nets are bound by per-call overhead on CPU: width costs lit
 DEPTH = 2  # hidden layers
 
 
-def _trunk(d_in: int, hidden: int, depth: int) -> torch.nn.Sequential:
+def _trunk(d_in: int, hidden: int, depth: int, reference: int = 0) -> torch.nn.Sequential:
+    """``depth`` ReLU layers; with ``reference > 0`` each linear map is followed by
+    virtual batch normalisation over that many leading reference rows."""
     layers: list[torch.nn.Module] = []
     for i in range(depth):
-        layers += [torch.nn.Linear(d_in if i == 0 else hidden, hidden), torch.nn.ReLU()]
+        layers.append(torch.nn.Linear(d_in if i == 0 else hidden, hidden))
+        if reference:
+            layers.append(VirtualBatchNorm(hidden, reference))
+        layers.append(torch.nn.ReLU())
     return torch.nn.Sequential(*layers)
 
 
@@ -27,20 +34,30 @@ class Generator(torch.nn.Module):
     """z (N, z_dim) -> x (N, out): ``depth`` ReLU layers of width ``hidden``, then linear
     (then a sigmoid with ``bounded=True``, for images with pixels in [0, 1]).
 
+    With ``vbn_reference = m > 0`` every hidden layer uses virtual batch normalisation
+    (Salimans et al. 2016, Sec. 3.4): a reference latent batch of m rows, drawn once
+    when the generator is built and kept as the buffer ``z_ref`` (so it travels with
+    checkpoints), goes through the network ahead of each batch, and each sample is
+    normalised with the reference's statistics plus its own.
+
     >>> import torch
     >>> Generator()(torch.zeros(5, Z_DIM)).shape
     torch.Size([5, 2])
     """
 
     def __init__(self, z_dim: int = Z_DIM, hidden: int = HIDDEN, depth: int = DEPTH, out: int = 2,
-                 bounded: bool = False) -> None:
+                 bounded: bool = False, vbn_reference: int = 0) -> None:
         super().__init__()
         self.z_dim = z_dim
         last = [torch.nn.Sigmoid()] if bounded else []
-        self.net = torch.nn.Sequential(_trunk(z_dim, hidden, depth), torch.nn.Linear(hidden, out), *last)
+        self.net = torch.nn.Sequential(_trunk(z_dim, hidden, depth, vbn_reference), torch.nn.Linear(hidden, out), *last)
+        self.register_buffer("z_ref", torch.randn(vbn_reference, z_dim))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+        m = self.z_ref.shape[0]
+        if not m:
+            return self.net(z)
+        return self.net(torch.cat([self.z_ref.to(z.dtype), z]))[m:]
 
 
 class Critic(torch.nn.Module):

@@ -13,7 +13,7 @@ Two recipe sets (``--recipe``):
   of the loss and kept.
 
 Entry names: a name of ``gan.LOSSES``, then any of the suffixes of :data:`SUFFIXES`
-(``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``), or ``ogan:<loss>`` for O-GAN on
+(``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``, ``+vbn``), or ``ogan:<loss>`` for O-GAN on
 top of a loss (the critic becomes an encoder of the latent code; Su 2019,
 arXiv 1903.01931).
 """
@@ -111,7 +111,7 @@ KINDS = ("common", "paper")
 GDPP_WEIGHT = 1.0  # Elfeki et al. 2019 add the GDPP loss to the generator's with weight 1
 R_GAMMA = 10.0  # Mescheder et al. 2018 use gamma = 10 on CIFAR-10 and CelebA
 OGAN_LAM = 0.5  # the official O-GAN code's weight
-SUFFIXES = ("+gdpp", "+r1", "+r2", "+sn", "+single")
+SUFFIXES = ("+gdpp", "+r1", "+r2", "+sn", "+single", "+vbn")
 GDPP_SUFFIX = SUFFIXES[0]
 OGAN_PREFIX = "ogan:"
 
@@ -127,6 +127,7 @@ class Entry:
     r2: bool = False
     sn: bool = False
     single: bool = False
+    vbn: bool = False
     ogan: bool = False
 
 
@@ -154,7 +155,7 @@ def parse(name: str) -> Entry:
         raise ValueError(f"unknown loss {name!r}; known: names of gan.LOSSES, each with any of "
                          f"{', '.join(SUFFIXES)}, or {OGAN_PREFIX}<loss>")
     if ogan and (flags.get("gdpp") or flags.get("single")):
-        raise ValueError(f"{name!r}: O-GAN entries take +r1, +r2 and +sn only")
+        raise ValueError(f"{name!r}: O-GAN entries take +r1, +r2, +sn and +vbn only")
     if flags.get("gdpp") and flags.get("single"):  # the single loss sees the critic as a function, without features
         raise ValueError(f"{name!r}: +gdpp and +single do not combine")
     return Entry(name, rest, ogan=ogan, **flags)
@@ -171,7 +172,7 @@ def split(name: str) -> tuple[str, bool]:
 LOSSES: tuple[str, ...] = (
     *gan.LOSSES,
     "ns-sgan+gdpp", "wgan-gp+gdpp", "hinge+gdpp",
-    "ns-sgan+r1", "ns-sgan+r2", "hinge+sn", "ns-sgan+sn", "ns-sgan+single", "ogan:gan-qp", "ogan:ns-sgan",
+    "ns-sgan+r1", "ns-sgan+r2", "hinge+sn", "ns-sgan+sn", "ns-sgan+single", "ns-sgan+vbn", "ogan:gan-qp", "ogan:ns-sgan",
 )
 
 

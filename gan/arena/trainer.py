@@ -107,7 +107,8 @@ def _finite(*modules: torch.nn.Module) -> bool:
 def _networks(job: Job, target) -> tuple[Generator, Critic]:
     entry, arch = parse(job.loss), ARCH[job.target]
     z_dim = max(arch.z_dim, OGAN_Z_DIM) if entry.ogan else arch.z_dim
-    G = Generator(z_dim, arch.hidden, arch.depth, out=target.dim, bounded=arch.bounded)
+    G = Generator(z_dim, arch.hidden, arch.depth, out=target.dim, bounded=arch.bounded,
+                  vbn_reference=BATCH if entry.vbn else 0)  # the paper's reference batch: one minibatch
     D = Critic(arch.hidden, arch.depth, d_in=target.dim, code=z_dim if entry.ogan else 0)
     if entry.sn:
         gan.stabilizers.spectral_normalize(D)
