@@ -22,7 +22,7 @@ from benchmarks.__main__ import AREAS
 from benchmarks._pot_modes import ModeRun, fastest, fresh_run, l1_error, run_mode, step_of
 from benchmarks._timing import Row
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -175,7 +175,7 @@ def test_serial_run_does_not_import_dask():
         "pairwise(np.eye(2), metric='tv', progress=False)\n"
         "assert 'distributed' not in sys.modules and 'dask' not in sys.modules\n"
     )
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
 
 

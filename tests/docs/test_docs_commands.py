@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 
@@ -137,13 +137,13 @@ def _run_documented(command: str, tmp_path: Path) -> str:
         assert argv[0] == "python", f"no rule runs this documented command: {part}"
         argv = [sys.executable, *argv[1:]]
         if argv[1:3] == ["-m", "sphinx"]:
-            # the build itself runs in tests/test_docs.py with these flags
-            from test_docs import SPHINX_FLAGS
+            # the build itself runs in tests/docs/test_docs.py with these flags
+            from tests.docs.test_docs import SPHINX_FLAGS
 
             assert argv[3:-2] == SPHINX_FLAGS and argv[-2] == "docs", part
             continue
         if argv[1:3] == ["-m", "benchmarks"]:
-            # tests/test_benchmarks.py runs every area in its quick variant
+            # tests/benchmarks/test_benchmarks.py runs every area in its quick variant
             help_text = _run([*argv[:3], "--help"], ROOT).stdout
             for area in argv[argv.index("--only") + 1].split(","):
                 assert area in help_text, area

@@ -21,7 +21,7 @@ pytest.importorskip("sphinx_gallery")
 pytest.importorskip("pydata_sphinx_theme")
 pytest.importorskip("torch")  # autodoc imports gan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 EXAMPLES = DOCS / "examples"
 
