@@ -118,9 +118,9 @@ def _array_like(x: Any) -> bool:
 
 
 def _histogram_inputs(raw_x, raw_y, cost, metric, normalize, xp, dtype) -> Inputs:
-    # f-divergences and GAN-QP need probability vectors; the transport solver needs
-    # equal masses only.
-    unit_mass = metric != "wasserstein" and not normalize
+    # The mass rule: equal masses, values scaling with the mass. GAN-QP is the
+    # exception (QP(t a, t b) = t^2 QP(a, b)): qp_divergence takes probability vectors.
+    unit_mass = metric == "qp" and not normalize
     xs = tuple(_histogram(label, h, xp, dtype, unit_mass) for label, h, _ in raw_x)
     ys = tuple(_histogram(label, h, xp, dtype, unit_mass) for label, h, _ in raw_y) or xs
     n, m = _shared_bins(xs, raw_x), _shared_bins(ys, raw_y or raw_x)
@@ -128,7 +128,7 @@ def _histogram_inputs(raw_x, raw_y, cost, metric, normalize, xp, dtype) -> Input
         raise ValueError(f"Y[0] has {m} bins while X has {n}: metric={metric!r} compares histograms on the same bins")
     if cost is not None:
         cost = _cost(cost, n, m, not raw_y, metric, xp, dtype)
-    if metric == "wasserstein" and not normalize:
+    if not (unit_mass or normalize):
         labelled = zip(raw_x + raw_y, xs + ys if raw_y else xs)
         _same_mass([(label, xp.sum(h.weights)) for (label, _, _), h in labelled], xp, dtype, metric)
     # f-divergences compare bins one to one: a cost given for them is checked, not shipped
@@ -214,6 +214,6 @@ def _same_mass(masses: list[tuple[str, Any]], xp: Namespace, dtype: Any, metric:
         if abs(mass - first) > rtol * max(mass, first):
             raise ValueError(
                 f"{label} has total mass {mass:.6g} while {first_label} has {first:.6g}: "
-                f"metric={metric!r} compares measures of equal mass; rescale them, or pass "
-                "normalize=True where the metric's function takes it"
+                f"metric={metric!r} compares measures of equal mass; pass normalize=True to "
+                "rescale each to mass 1"
             )
