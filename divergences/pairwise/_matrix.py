@@ -213,7 +213,7 @@ def _matrix(values, pairs, mirror, inputs: Inputs, square: bool, metric: Metric,
     """The matrix in the caller's namespace, dtype and device."""
     out = np.empty((len(inputs.xs), len(inputs.ys)))
     if square and metric.diagonal is not None:
-        np.fill_diagonal(out, _known_diagonal(metric, inputs, xp))
+        np.fill_diagonal(out, _known_diagonal(metric.diagonal, metric, inputs, xp))
     out[pairs[:, 0], pairs[:, 1]] = values
     if mirror:
         out[pairs[:, 1], pairs[:, 0]] = values
@@ -221,12 +221,12 @@ def _matrix(values, pairs, mirror, inputs: Inputs, square: bool, metric: Metric,
     return xp.asarray(out, dtype=like.dtype, device=device(like))
 
 
-def _known_diagonal(metric: Metric, inputs: Inputs, xp: Namespace) -> np.ndarray | float:
+def _known_diagonal(at_unit_mass: float, metric: Metric, inputs: Inputs, xp: Namespace) -> np.ndarray | float:
     """d(x, x): the value at mass 1 times each measure's mass t (the mass rule; only
     the ``gan`` f-divergence is nonzero there, -t log 4)."""
-    if metric.diagonal == 0 or metric.options.get("normalize") or metric.kind != HISTOGRAMS:
-        return metric.diagonal
-    return np.array([metric.diagonal * float(xp.sum(x.weights)) for x in inputs.xs])
+    if at_unit_mass == 0 or metric.options.get("normalize") or metric.kind != HISTOGRAMS:
+        return at_unit_mass
+    return np.array([at_unit_mass * float(xp.sum(x.weights)) for x in inputs.xs])
 
 
 def _first_array(inputs: Inputs) -> Array:

@@ -199,7 +199,7 @@ def bind(name: str, kind: str, options: dict[str, Any], cost: Array | None, xp: 
     return Metric(name, kind, options)
 
 
-def _order(p: object, cost: Array, xp: Namespace) -> float:
+def _order(p: Any, cost: Array, xp: Namespace) -> float:
     """The order p of W_p on histograms: the p-th root of <M, P> needs M >= 0 (M = D^p)."""
     p = check.check_p(p)
     if p != 1 and bool(xp.any(cost < 0)):
