@@ -65,8 +65,9 @@ def pairwise(
         with M the distances of the support (:func:`divergences.qp_divergence`), or
         an f-divergence kind (``"kl"``, ``"js"``, ..., ``"alpha"``;
         :func:`divergences.f_divergence`; M is checked if given but not used).
-        Histograms given without M (bare 1-D nonnegative arrays of mass 1) raise
-        ``ValueError``.
+        Histograms given without M (bare 1-D nonnegative arrays of one length and
+        one total mass, or a single one of mass 1) raise ``ValueError``: pass M, or
+        ``(points, None)`` pairs for points on the line.
 
         Units, one rule for both kinds of measure: ``"wasserstein"`` returns W_p,
 

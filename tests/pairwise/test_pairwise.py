@@ -338,3 +338,16 @@ def test_histograms_without_their_cost_are_rejected():
     # the same numbers as points on the line, said explicitly
     D = pairwise([(h, None) for h in H], progress=False)
     assert D[0, 1] == pytest.approx(float(wasserstein(H[0], H[1])))
+
+
+def test_histograms_of_equal_mass_without_their_cost_are_rejected_too():
+    counts = np.array([[3, 0, 2, 1], [1, 4, 0, 1], [0, 0, 6, 0]])  # three histograms of 6 counts
+    with pytest.raises(ValueError, match="reads as histograms, but no M was given"):
+        pairwise(counts)
+    with pytest.raises(ValueError, match="reads as histograms, but no M was given"):
+        pairwise([h / 6 for h in counts[:1]])  # one histogram: mass 1
+    # samples on the line: their sums differ, or a single one does not sum to 1
+    samples = [np.array([0.1, 2.0, 0.7]), np.array([1.5, 0.2, 3.0])]
+    D = pairwise(samples)
+    assert D[0, 1] == pytest.approx(float(wasserstein(samples[0], samples[1])), rel=1e-14)
+    assert pairwise(samples[:1]).shape == (1, 1)
