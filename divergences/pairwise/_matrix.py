@@ -84,7 +84,8 @@ def pairwise(
         its function (``"sinkhorn_divergence"``: the cost :math:`\|x - y\|^p`, so
         those of W_p^p; ``"sliced_wasserstein"``: SW_p).
     M : array (n, m), optional
-        The cost between the bins of the histograms; its presence makes
+        The cost between the bins of the histograms (``D**p`` for W_p of order p
+        over a ground distance D; D itself for ``"qp"``); its presence makes
         ``"wasserstein"`` compare histograms rather than point clouds.
     client : dask.distributed.Client, optional
         Run the pairs on this client's cluster instead of in-process. The measures
