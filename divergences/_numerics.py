@@ -47,8 +47,13 @@ def logsumexp(x: Array, axis: int, xp: Namespace) -> Array:
 
 
 def exp_inplace(E: Array, xp: Namespace) -> Array:
-    """exp(E) for a temporary ``E``, overwritten in PyTorch (no second buffer)."""
-    return E.exp_() if is_torch(xp) else xp.exp(E)
+    """exp(E) for a temporary ``E``, overwritten in PyTorch and NumPy (no second
+    buffer: a fresh n x m buffer costs page faults); a new array elsewhere."""
+    if is_torch(xp):
+        return E.exp_()
+    if isinstance(E, np.ndarray):
+        return np.exp(E, out=E)
+    return xp.exp(E)
 
 
 def clip_below_zero(E: Array, xp: Namespace) -> Array:
