@@ -66,11 +66,14 @@ def gaussian_wasserstein(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
     ------
     ValueError
         Mismatched shapes, NaN or infinite entries, a non-square, non-symmetric or
-        indefinite covariance; the message names the argument.
+        indefinite covariance, or m1 - m2 or W_2 beyond the dtype; the message names
+        the argument.
 
     Notes
     -----
-    With any factors :math:`A A^\top = C` (the Cholesky factor, or the PSD square
+    Solved in units 2^e (exact) with max(|m1 - m2|, sqrt max|C|) in [1/2, 1) and
+    mapped back: W_2(s m, s^2 C) = s W_2(m, C) at every scale where both are
+    representable. With any factors :math:`A A^\top = C` (the Cholesky factor, or the PSD square
     root) :math:`\operatorname{tr}(C_1^{1/2} C_2 C_1^{1/2})^{1/2} = \|A_2^\top A_1\|_*`,
     the nuclear norm (sum of singular values), and
     :math:`\operatorname{tr} C_1 + \operatorname{tr} C_2 - 2\|A_2^\top A_1\|_*
@@ -290,11 +293,14 @@ def gaussian_kl(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
     ------
     ValueError
         Mismatched shapes, NaN or infinite entries, a non-square, non-symmetric or
-        indefinite covariance; the message names the argument.
+        indefinite covariance, or a (finite) KL beyond the dtype; the message names
+        the argument.
 
     Notes
     -----
-    Positive definite covariances (all of them, over the batch) go through Cholesky
+    Scale-invariant (x -> s x), and computed so: in units 2^e with sqrt max|C| in
+    [1/2, 1), where the log-determinants are of moderate size and their difference
+    does not cancel. Positive definite covariances (all of them, over the batch) go through Cholesky
     factors :math:`L_i`: :math:`\operatorname{tr}(C_2^{-1}C_1) = \|L_2^{-1}L_1\|_F^2`,
     :math:`\log\det C_i = 2\sum\log\operatorname{diag} L_i`; gradients (PyTorch) are
     exact, repeated eigenvalues included. A covariance is singular when its smallest

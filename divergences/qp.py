@@ -67,7 +67,14 @@ def qp_objective(t_rf: Array, t_fr: Array, d: Array, *, lam: float = 1.0) -> Arr
     ------
     ValueError
         NaN or infinite values, negative distances, shapes that do not broadcast,
-        ``lam <= 0``; the message names the argument.
+        ``lam <= 0``, or a penalty beyond the dtype; the message names the
+        arguments.
+
+    Notes
+    -----
+    The penalty is computed as diff (diff / (2 lam d)), homogeneous of degree 1 like
+    the objective: (s T, s d) gives s times the objective at any scale s where it
+    is representable, without squares that under- or overflow.
 
     Examples
     --------
@@ -149,7 +156,11 @@ def qp_divergence(a: Array, b: Array, D: Array, *, lam: float = 1.0, normalize: 
     between :math:`\frac{\lambda}{4} \min_{i \ne j} D_{ij} \sum_{i\ne j} \frac{(a_ib_j -
     a_jb_i)^2}{a_ib_j + a_jb_i}` and the same with the maximum. O(n^2) time and memory
     per batch entry. Gradients (PyTorch) flow to a, b and D (0 from pairs with
-    :math:`a_i b_j + a_j b_i = 0`).
+    :math:`a_i b_j + a_j b_i = 0`). In the units of D times lam; each term is
+    computed as :math:`D_{ij} \delta (\delta / \sigma)` with :math:`\delta =
+    a_i b_j - a_j b_i`, :math:`\sigma = a_i b_j + a_j b_i` (no squared products:
+    weights near 1e-160 keep full precision), and a value beyond the dtype raises
+    ValueError naming ``D, lam``.
 
     Examples
     --------

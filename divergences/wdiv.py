@@ -75,8 +75,16 @@ def wasserstein_divergence_objective(
     Raises
     ------
     ValueError
-        NaN or infinite values, negative ``grad_norms``, empty inputs, ``k <= 0`` or
-        ``p <= 1``; the message names the argument.
+        NaN or infinite values, negative ``grad_norms``, empty inputs, ``k <= 0``,
+        ``p <= 1``, or an objective beyond the dtype; the message names the
+        arguments.
+
+    Notes
+    -----
+    In units of T. Where :math:`k g^p` under- or overflows with :math:`g^p` alone
+    (k = 1e-300, g = 1e60, p = 6), the largest norm G is factored out:
+    :math:`k G^p = (k^{1/p} G)^p` is of the penalty's own size (2 p u relative on
+    that path only).
 
     Examples
     --------
@@ -154,7 +162,8 @@ def wasserstein_divergence_1d(
     ------
     ValueError
         NaN or infinite values, negative weights, masses other than 1, ``k <= 0``,
-        ``p <= 1``, a ``support`` that is not a finite interval with lo < hi; the
+        ``p <= 1``, a ``support`` that is not a finite interval with lo < hi, or a
+        finite value beyond the dtype (``"x, y: W_{k,p} overflows float64"``); the
         message names the argument.
 
     Notes
@@ -162,7 +171,8 @@ def wasserstein_divergence_1d(
     :math:`F_Q - F_P` is piecewise constant between the merged sorted points, so the
     integral is a finite sum over those gaps: O((n + m) log(n + m)) per batch entry,
     exact up to round-off (no quadrature). Differences of CDFs below
-    ``(n + m) * eps`` count as 0 when deciding whether the value is infinite. Scaling:
+    ``(n + m) * eps`` count as 0 when deciding whether the value is infinite. Units:
+    those of x to the power q; x -> s x (with the support) gives s^q W. Scaling:
     :math:`W_{k,p}` is :math:`\propto k^{-1/(p-1)}`; as :math:`p \to \infty` it tends
     to :math:`\int |F_Q - F_P| = W_1`. Gradients (PyTorch) flow to the points and the
     weights.

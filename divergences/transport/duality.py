@@ -32,6 +32,20 @@ def dual_value(f: Array, g: Array, a: Array | None = None, b: Array | None = Non
         Potentials on the supports of ``a`` and ``b``.
     a, b : arrays (n,), (m,), optional
         Nonnegative weights (uniform when omitted).
+
+    Returns
+    -------
+    array ()
+        In units of the potentials times the mass. The sums are taken on ``a``,
+        ``b``, ``f``, ``g`` scaled by exact powers of two and mapped back, so no
+        product over- or underflows unless the value does; the round-off is at
+        most gamma_(n+m) (sum |a_i f_i| + sum |b_j g_j|) (Higham 2002, Eq. 4.4).
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite entries, wrong shapes, negative weights, or a value beyond
+        the dtype ("f, g, a, b: <a, f> + <b, g> overflows float64").
     """
     xp = namespace(f, g, a, b)
     f, fa = _potential_and_weights(f, a, "f", "a", xp)
@@ -45,7 +59,9 @@ def c_transform(f: Array, M: Array) -> Array:
     The largest ``g`` with ``f_i + g_j <= M_ij``: applied to any ``f`` it yields a
     feasible dual pair, and it maps optimal potentials to optimal potentials.
     The row-wise transform of ``g`` is ``c_transform(g, M.T)``. O(n m) time,
-    O(m + block) extra memory.
+    O(m + block) extra memory. Each entry is one subtraction, rounded once, in the
+    units of M; a minimum beyond the dtype raises ValueError naming ``f, M`` (an
+    entry M_ij - f_i that overflows but is not a minimum changes nothing).
     """
     xp = namespace(f, M)
     M = v.cost_matrix(M, xp)
@@ -72,7 +88,15 @@ def kantorovich_rubinstein(fx: Array, fy: Array, a: Array | None = None, b: Arra
     fx, fy : arrays (n,), (m,)
         The critic evaluated on the two samples.
     a, b : arrays, optional
-        Weights of equal total mass (uniform when omitted).
+        Weights of equal total mass t (uniform when omitted); the value scales
+        with t and is unchanged by adding a constant to the critic.
+
+    Returns
+    -------
+    array ()
+        In units of the critic times the mass, with the round-off of
+        :func:`dual_value`; a value beyond the dtype raises ValueError naming
+        ``fx, fy, a, b``.
     """
     xp = namespace(fx, fy, a, b)
     fx, wa = _potential_and_weights(fx, a, "fx", "a", xp)
