@@ -225,22 +225,34 @@ def _clouds(seed, n=7, m=6):
 @pytest.mark.parametrize("t", [1e-6, 1e6, 2.0**-20, 2.0**20, 2.0**-500, 2.0**500])
 def test_points_masses_scale_the_values_and_keep_the_iterations(xp, method, t):
     """sinkhorn_points at masses t a, t b: the problem is solved at unit mass, so
-    the solve takes the iterations of the unit-mass one; <C, P>, the certified
-    bounds and P scale with t, OT_eps is t OT_eps + eps t (t - 1 - log t), and f + g
-    moves by -eps log t."""
+    <C, P>, the certified bounds and P scale with t, OT_eps is
+    t OT_eps + eps t (t - 1 - log t), and f + g moves by -eps log t.
+
+    A power of two t scales the weights exactly: the solve sees the same problem to
+    the bit, takes the same iterations and the values agree to round-off. A decimal
+    t rounds every weight (t a is not exactly t times a), a perturbation of the
+    problem that can move the stopping iteration a little; the values then agree
+    to the tolerance, |<C, P> - <C, P'>| <= 2 tol max C for two solves each within
+    relative marginal error tol (at mass 1e-6 an absolute rule stopped at once)."""
     x, y, a, b = _clouds(11)
-    eps = 0.05
+    eps, tol = 0.05, 1e-9
     on_xp = lambda w: sinkhorn_points(xp.asarray(x), xp.asarray(y), xp.asarray(w * a), xp.asarray(w * b),  # noqa: E731
-                                      eps=eps, tol=1e-9, method=method)
+                                      eps=eps, tol=tol, method=method)
     ref, r = on_xp(1.0), on_xp(t)
+    exact = math.frexp(t)[0] == 0.5
     assert r.converged and ref.n_iter > 0
-    assert r.n_iter == ref.n_iter
+    if exact:
+        assert r.n_iter == ref.n_iter
+        rel, atol = 1e-12, 0.0
+    else:
+        assert abs(r.n_iter - ref.n_iter) <= max(2, ref.n_iter // 5)
+        rel, atol = 1e-12, 2 * tol * float(_cost(x, y, 2).max())
     for got, want in ((r.value, ref.value), (r.lower, ref.lower), (r.upper, ref.upper)):
-        assert float(got) / t == pytest.approx(float(want), rel=1e-12, abs=0)
+        assert float(got) / t == pytest.approx(float(want), rel=rel, abs=atol)
     expected = t * float(ref.entropic_value) + eps * t * (t - 1 - math.log(t))
-    assert float(r.entropic_value) == pytest.approx(expected, rel=1e-12, abs=0)
+    assert float(r.entropic_value) == pytest.approx(expected, rel=rel, abs=t * atol)
     pair = lambda res: xp.to_numpy(res.f)[:, None] + xp.to_numpy(res.g)[None, :]  # noqa: E731
-    np.testing.assert_allclose(pair(r), pair(ref) - eps * math.log(t), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(pair(r), pair(ref) - eps * math.log(t), rtol=1e-10, atol=1e-10 + 10 * atol)
 
 
 # ----------------------------------------------------------- float32 relations
