@@ -71,7 +71,7 @@ def gaussian_wasserstein(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
 
     Notes
     -----
-    Solved in units 2^e (exact) with max(|m1 - m2|, sqrt max|C|) in [1/2, 1) and
+    Solved in units 2^e (exact) with ``max(|m1 - m2|, sqrt max|C|)`` in [1/2, 1) and
     mapped back: W_2(s m, s^2 C) = s W_2(m, C) at every scale where both are
     representable. With any factors :math:`A A^\top = C` (the Cholesky factor, or the PSD square
     root) :math:`\operatorname{tr}(C_1^{1/2} C_2 C_1^{1/2})^{1/2} = \|A_2^\top A_1\|_*`,
@@ -151,7 +151,7 @@ def _inputs(m1, C1, m2, C2, *, lengths: bool) -> _Gaussians:
     under x -> 2^k x (m -> 2^k m, C -> 4^k C): the problem is solved in units 2^e
     chosen so that no square, eigenvalue or log-determinant under- or overflows and
     log det C1 - log det C2 does not cancel between two logarithms of size |log s|.
-    ``lengths`` (W_2, a sum of squared lengths): max(|m1 - m2|, sqrt max|C|) in
+    ``lengths`` (W_2, a sum of squared lengths): ``max(|m1 - m2|, sqrt max|C|)`` in
     [1/2, 1), so the smaller part can only underflow where it is negligible. Else
     (KL, H^2, functions of C^-1/2 (m1 - m2) and of eigenvalue ratios): sqrt max|C|
     in [1/2, 1), and a difference of means that overflows in these units is

@@ -39,7 +39,7 @@ def dual_value(f: Array, g: Array, a: Array | None = None, b: Array | None = Non
         In units of the potentials times the mass. The sums are taken on ``a``,
         ``b``, ``f``, ``g`` scaled by exact powers of two and mapped back, so no
         product over- or underflows unless the value does; the round-off is at
-        most gamma_(n+m) (sum |a_i f_i| + sum |b_j g_j|) (Higham 2002, Eq. 4.4).
+        most ``gamma_(n+m) (sum |a_i f_i| + sum |b_j g_j|)`` (Higham 2002, Eq. 4.4).
 
     Raises
     ------
