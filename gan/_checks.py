@@ -95,7 +95,7 @@ def scores(critic: Critic, x: torch.Tensor, name: str) -> torch.Tensor:
         raise TypeError(f"the critic must return a torch.Tensor, got {type(out).__name__} on {name}")
     n = x.shape[0]
     if out.ndim == 2 and out.shape[1] == 1:
-        out = out[:, 0]
+        out = out.reshape(n)  # a view whose backward is a view too (select's allocates)
     if out.ndim != 1 or out.shape[0] != n:
         raise ValueError(
             f"the critic output on {name} must have shape ({n},) or ({n}, 1), one score per "
@@ -105,7 +105,10 @@ def scores(critic: Critic, x: torch.Tensor, name: str) -> torch.Tensor:
         if not bool(torch.isfinite(out).all()):
             raise ValueError(f"the critic returned NaN or inf scores on {name}")
         return out
-    return out + (out - out)  # inf - inf = NaN: a non-finite score poisons the loss, no sync
+    # inf - inf = NaN: a non-finite score poisons the loss, with no device sync; the
+    # poison is detached, so the backward pass gains no operation
+    flag = out.detach()
+    return out + (flag - flag)
 
 
 def same_shape(real: torch.Tensor, fake: torch.Tensor) -> None:
