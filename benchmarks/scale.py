@@ -5,8 +5,8 @@
   a fresh process (time and peak resident memory ``VmHWM``). Peer: our dense
   ``sinkhorn`` on the n x m cost where it fits (n <= 2000), to the same tolerance;
   ``value_diff`` is the difference of the two values. Sizes: 400 (quick); 2000,
-  10^4 (full). Target (BENCHMARKS.md): 10^5 within 60 s and 1 GB, run by hand
-  (``python -m benchmarks.scale 100000``): at 10^5 it took longer than the suite allows.
+  10^4, 10^5 in d = 2 and 10^5 in d = 3 (full). Target (BENCHMARKS.md): 10^5 within
+  60 s and 1 GB. One size by hand: ``python -m benchmarks.scale 100000 [d]``.
 - log_volume: a well-conditioned batch (256, 1024, 64) of standard normal entries
   ((16, 256, 32) quick), ours against the naive 0.5 log det(B^T B), NumPy and torch,
   interleaved repeats; target <= 3x. ``value_diff``: our largest deviation from a
@@ -33,6 +33,7 @@ n, d = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(0)
 x, y = rng.random((n, d)), rng.random((n, d))
 eps = 1e-3 * d
+divergences.sinkhorn_points(x[:50], y[:50], eps=eps, method="multiscale")  # imports outside the timing
 start = time.perf_counter()
 r = divergences.sinkhorn_points(x, y, eps=eps, tol=1e-3, method="multiscale", on_fail="warn")
 out = dict(seconds=time.perf_counter() - start, n_iter=r.n_iter, error=r.marginal_error, value=float(r.value),
@@ -52,11 +53,11 @@ def _multiscale(n: int, d: int = 2) -> Row:
     done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(d)], capture_output=True, text=True, check=True)
     m = json.loads(done.stdout.strip().splitlines()[-1])
     note = (f"d={d}, {m['n_iter']} it, marginal error {m['error']:.1e}, bracket [{m['lower']:.5g}, {m['upper']:.5g}], "
-            f"peak RSS {m['peak_mb']:.0f} MB; measured under load")
+            f"peak RSS {m['peak_mb']:.0f} MB")
     if "dense_value" in m:
         return Row("multiscale", n, m["seconds"], "ours dense sinkhorn", m["dense_seconds"],
-                   abs(m["value"] - m["dense_value"]), note)
-    return Row("multiscale", n, m["seconds"], "no peer", float("nan"), float("nan"), note)
+                   abs(m["value"] - m["dense_value"]), note, regime=f"d={d}")
+    return Row("multiscale", n, m["seconds"], "no peer", float("nan"), float("nan"), note, regime=f"d={d}")
 
 
 def _log_volume(shape: tuple[int, int, int]) -> list[Row]:
@@ -82,7 +83,8 @@ def _log_volume(shape: tuple[int, int, int]) -> list[Row]:
 
 
 def run(quick: bool = False) -> list[Row]:
-    rows = [_multiscale(n) for n in ([400] if quick else [2000, 10**4])]
+    sizes = [(400, 2)] if quick else [(2000, 2), (10**4, 2), (10**5, 2), (10**5, 3)]
+    rows = [_multiscale(n, d) for n, d in sizes]
     return rows + _log_volume((16, 256, 32) if quick else (256, 1024, 64))
 
 

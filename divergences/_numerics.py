@@ -28,8 +28,8 @@ import numpy as np
 from ._backend import Array, Namespace, constant, is_torch
 
 __all__ = [
-    "LOG2", "abs_pow", "binary_scale", "div_or_inf", "exp_or_inf", "expm1_or_inf", "gamma", "inv_or_inf",
-    "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
+    "LOG2", "abs_pow", "binary_scale", "clip_below_zero", "exp_inplace", "div_or_inf", "exp_or_inf", "expm1_or_inf", "gamma", "inv_or_inf",
+    "exp_row_sums", "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
     "overflow_message", "pow_or_inf", "root", "safe_log", "scaled_pth_root_of_sum", "softplus",
     "sum_error_bound", "unit_roundoff", "xlogx_minus",
 ]
@@ -44,6 +44,26 @@ def logsumexp(x: Array, axis: int, xp: Namespace) -> Array:
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     return xp.squeeze(m, axis=axis) + xp.log(xp.sum(xp.exp(x - m), axis=axis))
+
+
+def exp_inplace(E: Array, xp: Namespace) -> Array:
+    """exp(E) for a temporary ``E``, overwritten in PyTorch and NumPy (no second
+    buffer: a fresh n x m buffer costs page faults); a new array elsewhere."""
+    if is_torch(xp):
+        return E.exp_()
+    if isinstance(E, np.ndarray):
+        return np.exp(E, out=E)
+    return xp.exp(E)
+
+
+def clip_below_zero(E: Array, xp: Namespace) -> Array:
+    """max(E, 0) for a temporary ``E``, overwritten in PyTorch."""
+    return E.clamp_min_(0.0) if is_torch(xp) else xp.clip(E, 0.0, None)
+
+
+def exp_row_sums(E: Array, xp: Namespace) -> Array:
+    """sum_j exp(E_ij) for each row of a temporary ``E`` (overwritten in PyTorch)."""
+    return xp.sum(exp_inplace(E, xp), axis=1)
 
 
 def safe_log(w: Array, xp: Namespace) -> Array:

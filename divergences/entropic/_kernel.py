@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 
 from .._backend import Array, Namespace
-from .._numerics import safe_log
+from .._numerics import exp_inplace, safe_log
 from ._common import tau
 from ._map import Step
 
@@ -84,7 +84,7 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
     S += (g / eps + safe_log(pb.b, xp))[None, :]
     smax = xp.max(S, axis=1)
     S -= smax[:, None]
-    K = xp.exp(S)
+    K = exp_inplace(S, xp)
     lse = smax + xp.log(xp.sum(K, axis=1))
     f = -tau * eps * lse
     K *= (pb.a * xp.exp(f / eps + smax))[:, None]
@@ -134,7 +134,9 @@ def potentials(kn: Kernel, s: Step, pb: Problem) -> tuple[Array, Array]:
 
 
 def plan(kn: Kernel, s: Step, xp: Namespace) -> Array:
-    return s.u[:, None] * kn.K * xp.exp(s.x)[None, :]
+    P = s.u[:, None] * kn.K
+    P *= xp.exp(s.x)[None, :]
+    return P
 
 
 @dataclass(frozen=True)

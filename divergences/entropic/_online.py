@@ -17,10 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from .._backend import Array, Namespace, compute_namespace, to_namespace
-from .._numerics import logsumexp, safe_log
+import numpy as np
+
+from .._backend import Array, Namespace, compute_namespace, device, to_namespace, to_numpy
+from .._numerics import exp_row_sums, logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from ..transport._polytope import shrink
+from ._cells import cell_side, grid_cells
 from ._common import tau
 from ._map import Step
 from ._solver import Outcome, run, solve_at
@@ -33,7 +36,8 @@ BLOCK_ENTRIES = 2**18
 # how far the float32 map can go).
 FAST_TOL = 1e-4
 
-__all__ = ["CloudProblem", "OnlineMap", "block_cost", "bracket", "softmin", "transport_terms"]
+__all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "lift_cols", "lift_rows",
+           "row_bounds", "softmin", "transport_terms"]
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,19 @@ class CloudProblem:
         x, y, a, b = (to_namespace(t, kx) for t in (self.x, self.y, self.a, self.b))
         return replace(self, x=x, y=y, a=a, b=b, xp=kx)
 
+    @cached_property
+    def cells_x(self) -> "ColumnCells | None":
+        """Grid cells of x for the bounded soft-min (p = 2, d <= 3: in higher
+        dimensions cells hold few points and the bound loosens)."""
+        return ColumnCells.of(self.x, self.xp) if self.p == 2 and self.x.shape[1] <= 3 else None
+
+    @cached_property
+    def cells_y(self) -> "ColumnCells | None":
+        return ColumnCells.of(self.y, self.xp) if self.p == 2 and self.y.shape[1] <= 3 else None
+
 
 def softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, tau: float,
-            pb: CloudProblem, fast: bool = False) -> Array:
+            pb: CloudProblem, fast: bool = False, cells: "ColumnCells | None" = None) -> Array:
     """-tau eps LSE_j(log w_j + (h_j - |X_i - Y_j|^p)/eps) for every row i of X.
 
     For p = 2 the exponent is expanded, (h_j - |y_j|^2 + 2 x_i.y_j - |x_i|^2)/eps,
@@ -74,10 +88,17 @@ def softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, tau: float,
     blocks (product, exponentials, sums) run in float32, the rest in the input's
     dtype; the float32 rounding of the exponent, about 6e-8 times
     diameter^p / eps, bounds the error of the result relative to eps.
+
+    ``cells`` (grid cells of Y, p = 2): each row's exponents are shifted by an upper
+    bound read off the cells instead of their maximum (:func:`bounded_softmin`).
     """
     xp = pb.xp
     kx = compute_namespace(xp)
     h, w, X, Y = (to_namespace(t, kx) for t in (h, w, X, Y))
+    if pb.p == 2 and cells is not None:
+        out = bounded_softmin(h, w, X, Y, eps, cells, pb.block, kx, fast)
+        if bool(kx.all(kx.isfinite(out))):
+            return to_namespace(tau * out, xp)
     dtype = kx.float32 if fast else X.dtype
     shift = safe_log(w, kx) + h / eps
     if pb.p == 2:
@@ -93,6 +114,76 @@ def softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, tau: float,
     if pb.p == 2:
         lse = lse - kx.sum(X * X, axis=1) / eps
     return to_namespace(-tau * eps * lse, xp)
+
+
+@dataclass(frozen=True)
+class ColumnCells:
+    """Grid cells of a cloud Y (about ``points`` points each): the cell of every
+    point, as a sort order and cell starts, and each cell's centre and radius."""
+
+    order: np.ndarray
+    start: np.ndarray
+    centre: Array  # (K, d)
+    radius: Array  # (K,)
+
+    @classmethod
+    def of(cls, Y: Array, kx: Namespace, points: int = 64) -> "ColumnCells":
+        y = to_numpy(Y)
+        side = cell_side(y, y, points)
+        cells = grid_cells(y, np.ones(len(y)), side)
+        dev = device(Y)
+        return cls(cells.order, cells.start, kx.asarray(cells.centre, dtype=Y.dtype, device=dev),
+                   kx.asarray(cells.radius, dtype=Y.dtype, device=dev))
+
+
+def lift_rows(X: Array, r: Array, kx: Namespace) -> Array:
+    """[X, 1, r]: times the rows [Y, c, 1] of :func:`lift_cols`, X . Y + c + r."""
+    ones = kx.ones((X.shape[0], 1), dtype=X.dtype, device=device(X))
+    return kx.concat([X, ones, r[:, None]], axis=1)
+
+
+def lift_cols(Y: Array, c: Array, kx: Namespace) -> Array:
+    """[Y, c, 1] (see :func:`lift_rows`)."""
+    ones = kx.ones((Y.shape[0], 1), dtype=Y.dtype, device=device(Y))
+    return kx.concat([Y, c[:, None], ones], axis=1)
+
+
+def row_bounds(X: Array, hw: Array, cells: ColumnCells, kx: Namespace) -> Array:
+    """B_i = max_J (H_J - Cmin(x_i, J)) >= max_j (hw_j - |x_i - y_j|^2), with
+    H_J = max_{j in J} hw_j and Cmin(x, J) = max(|x - c_J| - r_J, 0)^2; O(n K d)."""
+    H = np.maximum.reduceat(to_numpy(hw)[cells.order], cells.start)
+    H = kx.asarray(H, dtype=X.dtype, device=device(X))
+    c, r = cells.centre, cells.radius
+    c2 = kx.sum(c * c, axis=1)
+    parts = []
+    for rows in _blocks(X.shape[0], max(1, BLOCK_ENTRIES // c.shape[0])):
+        Xb = X[rows, :]
+        sq = kx.sum(Xb * Xb, axis=1)[:, None] + c2[None, :] - 2 * (Xb @ kx.matrix_transpose(c))
+        gap = kx.clip(kx.sqrt(kx.clip(sq, 0.0, None)) - r[None, :], 0.0, None)
+        parts.append(kx.max(H[None, :] - gap * gap, axis=1))
+    return kx.concat(parts)
+
+
+def bounded_softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, cells: ColumnCells, block: int,
+                    kx: Namespace, fast: bool) -> Array:
+    """-eps LSE_j(log w_j + (h_j - |x_i - y_j|^2)/eps), p = 2, with each row shifted
+    by its cell bound B_i (:func:`row_bounds`) folded into one matrix product,
+
+        E_ij = [x_i, 1, -c_i] . [2 y_j/eps, (hw_j - |y_j|^2)/eps, 1] = (hw_j - C_ij - B_i)/eps <= 0,
+        c_i = (|x_i|^2 + B_i)/eps,  hw = h + eps log w,
+
+    so a block costs one product, one exponential and one sum (no max pass). The
+    largest term of a row is at least exp(-4 D r / eps) (D the distance to the best
+    column, r its cell's radius): it does not underflow at the cell sizes used; a
+    row that does comes back non-finite and the caller takes the max-shifted path."""
+    dtype = kx.float32 if fast else X.dtype
+    hw = h + eps * safe_log(w, kx)
+    B = row_bounds(X, hw, cells, kx)
+    Xa = kx.astype(lift_rows(X, -(kx.sum(X * X, axis=1) + B) / eps, kx), dtype)
+    Ya = kx.matrix_transpose(kx.astype(lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype))
+    sums = [exp_row_sums(Xa[r, :] @ Ya, kx) for r in _blocks(X.shape[0], block)]
+    total = kx.astype(sums[0] if len(sums) == 1 else kx.concat(sums), X.dtype)
+    return -(eps * kx.log(total) + B)
 
 
 def block_cost(Xb: Array, Y: Array, pb: CloudProblem) -> Array:
@@ -136,8 +227,8 @@ class OnlineMap:
     def transforms(self, g: Array, tau: float) -> tuple[Array, Array]:
         """f = softmin over y of (g - C), then g' = softmin over x of (f - C)."""
         pb, eps = self.pb, self.eps
-        f = softmin(g, pb.b, pb.x, pb.y, eps, tau, pb, self.fast)
-        return f, softmin(f, pb.a, pb.y, pb.x, eps, tau, pb, self.fast)
+        f = softmin(g, pb.b, pb.x, pb.y, eps, tau, pb, self.fast, pb.kernel.cells_y)
+        return f, softmin(f, pb.a, pb.y, pb.x, eps, tau, pb, self.fast, pb.kernel.cells_x)
 
     def start(self) -> Step:
         return self.step(self.g0 / self.eps)

@@ -108,7 +108,7 @@ def sinkhorn_points(
     if method == "multiscale":
         if pb.rho is not None:
             raise ValueError("method='multiscale' solves balanced problems only; pass unbalanced=None")
-        truncated = ms.solve_points(pb, eps, tol, max_iter, scale)
+        truncated = ms.solve_points(pb, eps, tol, max_iter, scale, _needs_grad(x, y))
         f, g, cost, mass, Gx, Gy, lower, upper = truncated.terms
         n_iter, error, converged = truncated.n_iter, truncated.error, truncated.converged
     else:
@@ -135,6 +135,11 @@ def sinkhorn_points(
         lower=lower,
         upper=upper,
     )
+
+
+def _needs_grad(*arrays: Array) -> bool:
+    """Whether a gradient can flow to any of ``arrays`` (PyTorch tensors only)."""
+    return any(getattr(t, "requires_grad", False) for t in arrays)
 
 
 def _method(method: str, pb: o.CloudProblem, eps: float, scale: float) -> str:
@@ -174,7 +179,9 @@ def first_order(live, pb: o.CloudProblem, grads, xp: Namespace) -> tuple[Array, 
     are compared with their own detached copies, not with the centred clouds of
     ``pb``: a shift times the gradients would cancel only up to round-off."""
     (x, y, a, b), (Gx, Gy, f, g) = live, grads
-    points = xp.sum(Gx * (x - constant(x, xp))) + xp.sum(Gy * (y - constant(y, xp)))
+    points = xp.asarray(0.0, dtype=f.dtype, device=device(f))
+    if Gx is not None:
+        points = xp.sum(Gx * (x - constant(x, xp))) + xp.sum(Gy * (y - constant(y, xp)))
     weights = xp.sum(f * (a - pb.a)) + xp.sum(g * (b - pb.b))
     return points, weights
 

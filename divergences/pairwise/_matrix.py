@@ -17,9 +17,10 @@ import numpy as np
 
 from .. import _validate as check
 from .._backend import Array, Namespace, device
+from ..entropic._common import normalize_flag
 from ..progress import progress_bar
 from ._measures import read_inputs
-from ._metrics import Inputs, Metric, bind, check_metric, check_options, measure_kind, pair_value
+from ._metrics import HISTOGRAMS, Inputs, Metric, bind, check_metric, check_options, measure_kind, pair_value
 
 
 def pairwise(
@@ -30,6 +31,7 @@ def pairwise(
     M: Array | None = None,
     client: Any = None,
     chunk_size: int | None = None,
+    normalize: bool = False,
     progress: bool = False,
     **metric_kwargs: Any,
 ) -> Array:
@@ -41,7 +43,8 @@ def pairwise(
 
     With ``Y=None`` and a symmetric metric each unordered pair is computed once and
     mirrored; the diagonal is the metric's exact value at (x, x) (0 for a
-    divergence, :math:`-\log 4` for ``"gan"``), computed only when it is not known.
+    divergence, :math:`-t \log 4` for ``"gan"`` at mass t), computed only when it
+    is not known.
     An asymmetric metric (``"kl"``, ``"reverse_kl"``, ``"pearson"``, ``"neyman"``,
     ``"alpha"`` with alpha != 1/2, ``"wasserstein"`` on a non-symmetric cost) is
     computed for both orders: ``D[i, j] = d(X_i \| X_j)``, the row is the first argument.
@@ -55,26 +58,48 @@ def pairwise(
         arrays of bin weights, all on one support (X's may differ from Y's for
         ``"wasserstein"``, the cost being (n, m)).
     metric : str
-        Units, one rule: ``"wasserstein"`` returns the optimal transport cost of the
-        ground cost in use, to the power 1/p: W_p on point clouds (ground cost
-        ``|x - y|^p``), and on histograms the cost :math:`\min_P \langle M, P\rangle`
-        of the given M (p = 1; pass M = D^p for W_p^p). Histograms given without M
-        (bare 1-D nonnegative arrays of mass 1) raise ``ValueError``.
-        On point clouds: ``"wasserstein"`` (:func:`divergences.wasserstein`, W_p),
+        On point clouds: ``"wasserstein"`` (:func:`divergences.wasserstein`),
         ``"sinkhorn_divergence"`` (:func:`divergences.sinkhorn_divergence`),
         ``"sliced_wasserstein"`` (:func:`divergences.sliced_wasserstein`).
-        On histograms: ``"wasserstein"`` with M (:func:`divergences.solve`: the
-        optimal cost <M, P>, W_p^p when M is a distance to the power p), ``"qp"``
-        with M the distances of the support (:func:`divergences.qp_divergence`),
-        or an f-divergence kind (``"kl"``, ``"js"``, ..., ``"alpha"``;
+        On histograms: ``"wasserstein"`` with M (:func:`divergences.solve`), ``"qp"``
+        with M the distances of the support (:func:`divergences.qp_divergence`), or
+        an f-divergence kind (``"kl"``, ``"js"``, ..., ``"alpha"``;
         :func:`divergences.f_divergence`; M is checked if given but not used).
+        Histograms given without M (bare 1-D nonnegative arrays of one length and
+        one total mass, or a single one of mass 1) raise ``ValueError``: pass M, or
+        ``(points, None)`` pairs for points on the line.
+
+        Units, one rule for both kinds of measure: ``"wasserstein"`` returns W_p,
+
+        .. math::
+
+            W_p = \Big(\min_{P \in U(a, b)} \langle C, P\rangle\Big)^{1/p},
+
+        with C the ground cost to the power p: :math:`\|x - y\|^p` on point clouds
+        (built from the points), the given M on histograms, which is therefore
+        :math:`D^p` for a ground distance D (pass ``M = D**p`` with ``p=p``). ``p``
+        defaults to 1 on both, as in :func:`divergences.wasserstein`; on histograms
+        p = 1 returns the optimal cost :math:`\langle M, P\rangle` of any M (W_p^p
+        when M = D^p), and p > 1 needs M >= 0. Every other metric has the units of
+        its function (``"sinkhorn_divergence"``: the cost :math:`\|x - y\|^p`, so
+        those of W_p^p; ``"sliced_wasserstein"``: SW_p).
     M : array (n, m), optional
-        The cost between the bins of the histograms; its presence makes
+        The cost between the bins of the histograms (``D**p`` for W_p of order p
+        over a ground distance D; D itself for ``"qp"``); its presence makes
         ``"wasserstein"`` compare histograms rather than point clouds.
     client : dask.distributed.Client, optional
         Run the pairs on this client's cluster instead of in-process. The measures
         and M are scattered once to every worker; tasks of ``chunk_size`` pairs are
         submitted and gathered as they complete. dask is imported only here.
+    normalize : bool
+        The mass rule, as in every function of the library. ``False`` (default):
+        measures of equal total mass t are compared as they are (masses differing
+        by more than ``sqrt(eps)`` relative raise), and values scale with t:
+        optimal costs, Sinkhorn and f-divergences as t, W_p and SW_p as
+        :math:`t^{1/p}`. ``True``: every measure is rescaled to mass 1 first.
+        ``"qp"`` is the exception: the GAN-QP divergence is homogeneous of degree 2
+        in the mass, and :func:`divergences.qp_divergence` takes probability
+        vectors, so masses other than 1 raise unless ``normalize=True``.
     chunk_size : int, optional
         Pairs per task (distributed only). Default: enough tasks for 4 per worker
         thread and at least 100 in all, so the load balances and a lost worker
@@ -85,7 +110,7 @@ def pairwise(
         every few percent elsewhere.
     **metric_kwargs
         Options of the metric's function (``p``, ``eps``, ``alpha``, ``lam``,
-        ``normalize``, ``seed``, ...). ``"sinkhorn_divergence"`` needs ``eps``.
+        ``seed``, ...; ``p`` for ``"wasserstein"`` on histograms too). ``"sinkhorn_divergence"`` needs ``eps``.
         For ``"sliced_wasserstein"`` every pair uses the same directions, drawn
         from ``seed`` (an int is used as is; a Generator or None is drawn from
         once), so the matrix does not depend on chunking or workers.
@@ -125,11 +150,18 @@ def pairwise(
     --------
     >>> import numpy as np
     >>> H = np.eye(3)  # three Dirac histograms on the points 0, 1, 2
-    >>> M = np.abs(np.subtract.outer(np.arange(3.0), np.arange(3.0)))
-    >>> pairwise(H, M=M, progress=False)
+    >>> D = np.abs(np.subtract.outer(np.arange(3.0), np.arange(3.0)))
+    >>> pairwise(H, M=D, progress=False)
     array([[0., 1., 2.],
            [1., 0., 1.],
            [2., 1., 0.]])
+
+    W_2 from the squared distances, the same as on the points themselves:
+
+    >>> float(pairwise(H, M=D**2, p=2)[0, 2])
+    2.0
+    >>> float(pairwise([(np.array([0.0]), None), (np.array([2.0]), None)], p=2)[0, 1])
+    2.0
     >>> clouds = [np.zeros((2, 2)), np.ones((3, 2))]
     >>> pairwise(clouds, metric="sliced_wasserstein", seed=0, progress=False).shape
     (2, 2)
@@ -143,9 +175,10 @@ def pairwise(
 
         check_client(client)
     check_options(name, kind, metric_kwargs)
+    normalize = normalize_flag(normalize)
     size = None if chunk_size is None else check.check_positive_int(chunk_size, "chunk_size")
-    inputs, xp = read_inputs(X, Y, M, kind, name, bool(metric_kwargs.get("normalize", False)))
-    bound = bind(name, kind, metric_kwargs, inputs.cost, xp)
+    inputs, xp = read_inputs(X, Y, M, kind, name, normalize)
+    bound = bind(name, kind, {**metric_kwargs, "normalize": normalize}, inputs.cost, xp)
     pairs, mirror = _pairs(len(inputs.xs), len(inputs.ys), Y is None, bound)
     if client is None:
         values = _serial(bound, pairs, inputs, progress)
@@ -182,12 +215,20 @@ def _matrix(values, pairs, mirror, inputs: Inputs, square: bool, metric: Metric,
     """The matrix in the caller's namespace, dtype and device."""
     out = np.empty((len(inputs.xs), len(inputs.ys)))
     if square and metric.diagonal is not None:
-        np.fill_diagonal(out, metric.diagonal)
+        np.fill_diagonal(out, _known_diagonal(metric.diagonal, metric, inputs, xp))
     out[pairs[:, 0], pairs[:, 1]] = values
     if mirror:
         out[pairs[:, 1], pairs[:, 0]] = values
     like = _first_array(inputs)
     return xp.asarray(out, dtype=like.dtype, device=device(like))
+
+
+def _known_diagonal(at_unit_mass: float, metric: Metric, inputs: Inputs, xp: Namespace) -> np.ndarray | float:
+    """d(x, x): the value at mass 1 times each measure's mass t (the mass rule; only
+    the ``gan`` f-divergence is nonzero there, -t log 4)."""
+    if at_unit_mass == 0 or metric.options.get("normalize") or metric.kind != HISTOGRAMS:
+        return at_unit_mass
+    return np.array([at_unit_mass * float(xp.sum(x.weights)) for x in inputs.xs])
 
 
 def _first_array(inputs: Inputs) -> Array:

@@ -33,9 +33,9 @@ def read_inputs(X: Any, Y: Any, M: Any, kind: str, metric: str, normalize: bool)
         return _histogram_inputs(raw_x, raw_y, cost, metric, normalize, xp, dtype), xp
     if metric == "wasserstein" and not _has_pairs(X, Y) and _look_like_histograms(raw_x + raw_y, xp):
         raise ValueError(
-            "X: every measure is a bare 1-D array of nonnegative entries summing to 1, which reads "
-            "as histograms, but no M was given: pass M, the cost between bins; for points on the "
-            "line pass (points, None) pairs or (n, 1) arrays"
+            "X: every measure is a bare 1-D array of nonnegative entries, of one length and one "
+            "total mass, which reads as histograms, but no M was given: pass M, the cost between "
+            "bins; for points on the line pass (points, None) pairs or (n, 1) arrays"
         )
     xs = _clouds(raw_x, xp, dtype)
     ys = _clouds(raw_y, xp, dtype) if raw_y else xs
@@ -52,18 +52,23 @@ def _has_pairs(*seqs: Any) -> bool:
 
 
 def _look_like_histograms(raw: list[Raw], xp: Namespace) -> bool:
-    """Bare 1-D nonnegative arrays of mass 1, all of one length (more than one bin):
-    histograms passed without their cost, not samples on the line."""
+    """Bare 1-D nonnegative arrays of one length (more than one bin) and one total
+    mass (the mass rule: histograms need not sum to 1), mass 1 for a single one:
+    histograms passed without their cost, not samples on the line, whose sums would
+    agree only by coincidence."""
     if any(w is not None or p.ndim != 1 for _, p, w in raw):
         return False
     n = raw[0][1].shape[0]
     if n < 2 or any(p.shape[0] != n for _, p, _ in raw):
         return False
+    masses = []
     for _, p, _ in raw:
         q = xp.astype(p, xp.float64) if not xp.isdtype(p.dtype, "real floating") else p
-        if bool(xp.any(q < 0)) or abs(float(xp.sum(q)) - 1) > 1e-6:
+        if bool(xp.any(q < 0)):
             return False
-    return True
+        masses.append(float(xp.sum(q)))
+    common = masses[0] if len(masses) > 1 else 1.0
+    return common > 0 and all(abs(m - common) <= 1e-6 * common for m in masses)
 
 
 def _entries(X: Any, name: str, kind: str) -> list[Raw]:
@@ -118,9 +123,9 @@ def _array_like(x: Any) -> bool:
 
 
 def _histogram_inputs(raw_x, raw_y, cost, metric, normalize, xp, dtype) -> Inputs:
-    # f-divergences and GAN-QP need probability vectors; the transport solver needs
-    # equal masses only.
-    unit_mass = metric != "wasserstein" and not normalize
+    # The mass rule: equal masses, values scaling with the mass. GAN-QP is the
+    # exception (QP(t a, t b) = t^2 QP(a, b)): qp_divergence takes probability vectors.
+    unit_mass = metric == "qp" and not normalize
     xs = tuple(_histogram(label, h, xp, dtype, unit_mass) for label, h, _ in raw_x)
     ys = tuple(_histogram(label, h, xp, dtype, unit_mass) for label, h, _ in raw_y) or xs
     n, m = _shared_bins(xs, raw_x), _shared_bins(ys, raw_y or raw_x)
@@ -128,7 +133,7 @@ def _histogram_inputs(raw_x, raw_y, cost, metric, normalize, xp, dtype) -> Input
         raise ValueError(f"Y[0] has {m} bins while X has {n}: metric={metric!r} compares histograms on the same bins")
     if cost is not None:
         cost = _cost(cost, n, m, not raw_y, metric, xp, dtype)
-    if metric == "wasserstein" and not normalize:
+    if not (unit_mass or normalize):
         labelled = zip(raw_x + raw_y, xs + ys if raw_y else xs)
         _same_mass([(label, xp.sum(h.weights)) for (label, _, _), h in labelled], xp, dtype, metric)
     # f-divergences compare bins one to one: a cost given for them is checked, not shipped
@@ -214,6 +219,6 @@ def _same_mass(masses: list[tuple[str, Any]], xp: Namespace, dtype: Any, metric:
         if abs(mass - first) > rtol * max(mass, first):
             raise ValueError(
                 f"{label} has total mass {mass:.6g} while {first_label} has {first:.6g}: "
-                f"metric={metric!r} compares measures of equal mass; rescale them, or pass "
-                "normalize=True where the metric's function takes it"
+                f"metric={metric!r} compares measures of equal mass; pass normalize=True to "
+                "rescale each to mass 1"
             )

@@ -14,7 +14,8 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .. import _validate as check
-from .._backend import Array, Namespace, default_rng
+from .._backend import Array, Namespace, default_rng, namespace
+from .._numerics import root
 from ..entropic import sinkhorn_divergence
 from ..transport.exact import solve
 from ..fdiv import KINDS as FDIV_KINDS
@@ -37,6 +38,7 @@ __all__ = [
     "check_metric",
     "check_options",
     "evaluate_chunk",
+    "histogram_wasserstein",
     "measure_kind",
     "metric_function",
     "pair_value",
@@ -77,8 +79,10 @@ class Metric:
     """A metric bound to its options.
 
     ``symmetric``: value(x, y) = value(y, x), so a square matrix computes each pair
-    once. ``diagonal``: the exact value at (x, x) when known (0 for a divergence,
-    -log 4 for the ``gan`` f-divergence), ``None`` when it must be computed.
+    once. ``diagonal``: the exact value at (x, x) of mass 1 when known (0 for a
+    divergence, -log 4 for the ``gan`` f-divergence), ``None`` when it must be
+    computed; at mass t it is t times that (every such value is an f-divergence,
+    homogeneous of degree 1 in the mass).
     """
 
     name: str
@@ -96,10 +100,27 @@ def pair_value(metric: Metric, inputs: Inputs, i: int, j: int) -> float:
         return float(fn(x.points, y.points, x.weights, y.weights, **metric.options))
     a, b = x.weights, y.weights
     if metric.name == "wasserstein":
-        return float(solve(inputs.cost, a, b, **metric.options).value)
+        return float(histogram_wasserstein(inputs.cost, a, b, **metric.options))
     if metric.name == "qp":
         return float(qp_divergence(a, b, inputs.cost, **metric.options))
     return float(f_divergence(a, b, metric.name, **metric.options))
+
+
+def histogram_wasserstein(M: Array, a: Array, b: Array, *, p: float = 1, **solve_options: Any) -> Array:
+    r"""W_p between histograms on supports whose cost is given as M = D^p.
+
+    .. math::
+
+        W_p(a, b) = \Big(\min_{P \in U(a, b)} \langle M, P\rangle\Big)^{1/p}
+
+    the optimal cost of :func:`divergences.solve` to the power 1/p, so that
+    ``"wasserstein"`` has the units of :func:`divergences.wasserstein` on both
+    kinds of measure. With p = 1 this is the optimal cost of M itself, for any M;
+    with p > 1 M must be nonnegative (checked in ``bind``). Masses t a, t b give
+    t^(1/p) times the value, as for point clouds.
+    """
+    value = solve(M, a, b, **solve_options).value
+    return root(value, p, namespace(value))
 
 
 def evaluate_chunk(metric: Metric, pairs: np.ndarray, inputs: Inputs) -> np.ndarray:
@@ -145,19 +166,20 @@ def metric_function(name: str, kind: str) -> Callable[..., Any]:
 
 
 def check_options(name: str, kind: str, options: dict[str, Any]) -> None:
-    """Options are the keyword-only arguments of the metric's function; the required
-    ones (``eps`` of the Sinkhorn divergence) must be there. Checked by name here,
-    by value in the function itself."""
+    """Options are the keyword-only arguments of the metric's function (and ``p`` for
+    ``"wasserstein"`` on histograms, the order of W_p); the required ones (``eps`` of
+    the Sinkhorn divergence) must be there. Checked by name here, by value in
+    ``bind`` and in the function itself."""
     fn = metric_function(name, kind)
     params = inspect.signature(fn).parameters
     allowed = [p for p, spec in params.items() if spec.kind is inspect.Parameter.KEYWORD_ONLY]
+    source = f"the options of divergences.{fn.__name__}"
+    if fn is solve:
+        allowed, source = ["p", *allowed], f"p (the order of W_p) and {source}"
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise TypeError(
-            f"metric={name!r} on {kind} takes the options of divergences.{fn.__name__} "
-            f"({', '.join(allowed)}); got {', '.join(unknown)}"
-        )
-    missing = [p for p in allowed if params[p].default is inspect.Parameter.empty and p not in options]
+        raise TypeError(f"metric={name!r} on {kind} takes {source} ({', '.join(allowed)}); got {', '.join(unknown)}")
+    missing = [p for p in allowed if p in params and params[p].default is inspect.Parameter.empty and p not in options]
     if missing:
         raise TypeError(f"metric={name!r} needs {missing[0]}=... (see divergences.{fn.__name__})")
 
@@ -172,8 +194,20 @@ def bind(name: str, kind: str, options: dict[str, Any], cost: Array | None, xp: 
         symmetric = name in SYMMETRIC_FDIV or spec.alpha == 0.5
         return Metric(name, kind, options, symmetric, float(spec.f(np.float64(1.0))) + 0.0)
     if kind == HISTOGRAMS and name == "wasserstein":
+        options["p"] = _order(options.get("p", 1), cost, xp)
         return Metric(name, kind, options, _is_symmetric(cost, xp), 0.0 if _identity_plan_is_optimal(cost, xp) else None)
     return Metric(name, kind, options)
+
+
+def _order(p: Any, cost: Array, xp: Namespace) -> float:
+    """The order p of W_p on histograms: the p-th root of <M, P> needs M >= 0 (M = D^p)."""
+    p = check.check_p(p)
+    if p != 1 and bool(xp.any(cost < 0)):
+        raise ValueError(
+            f"M has negative entries, but with p = {p:g} metric='wasserstein' returns <M, P>^(1/p), "
+            "W_p for M = D^p, which needs M >= 0; pass p=1 for the optimal cost of any M"
+        )
+    return p
 
 
 def _fixed_seed(seed: object) -> int:

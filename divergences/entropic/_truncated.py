@@ -1,0 +1,90 @@
+"""Kernels on the truncated support of multiscale Sinkhorn: the soft-min of the
+iterations and the blocks of the plan, each over the kept columns of a row cell."""
+
+from __future__ import annotations
+
+
+from .._backend import Array, Namespace, device, to_numpy
+from .._numerics import clip_below_zero, exp_inplace, exp_row_sums, logsumexp, safe_log
+from ..transport._cost import euclidean_cost
+from . import _online as o
+from ._cells import CellBound
+
+__all__ = ["gradient_block", "plan_blocks", "truncated_softmin"]
+
+
+def truncated_softmin(h, w, X, Y, eps: float, blocks: list, p: float, kx: Namespace, fast: bool,
+                      bound: CellBound | None = None) -> Array:
+    """-eps LSE over the kept columns of each row block (rows in cell order)."""
+    if p == 2 and bound is not None:
+        out = _bounded_softmin(h, w, X, Y, eps, blocks, bound, kx, fast)
+        if bool(kx.all(kx.isfinite(out))):
+            return out
+    dtype = kx.float32 if fast else X.dtype
+    shift = safe_log(w, kx) + h / eps
+    out = []
+    if p == 2:
+        shift = kx.astype(shift - kx.sum(Y * Y, axis=1) / eps, dtype)
+        Y2 = kx.astype(Y * (2 / eps), dtype)
+        Xc = kx.astype(X, dtype)
+        for s, e, idx in blocks:
+            Yb = kx.take(Y2, idx, axis=0)
+            out.append(logsumexp(Xc[s:e, :] @ kx.matrix_transpose(Yb) + kx.take(shift, idx)[None, :], 1, kx))
+        lse = kx.astype(kx.concat(out), X.dtype) - kx.sum(X * X, axis=1) / eps
+    else:
+        shift, Xc, Yc = kx.astype(shift, dtype), kx.astype(X, dtype), kx.astype(Y, dtype)
+        for s, e, idx in blocks:
+            C = euclidean_cost(Xc[s:e, :], kx.take(Yc, idx, axis=0), p, kx)
+            out.append(logsumexp(kx.take(shift, idx)[None, :] - C / eps, 1, kx))
+        lse = kx.astype(kx.concat(out), X.dtype)
+    return -eps * lse
+
+
+def _bounded_softmin(h, w, X, Y, eps: float, blocks: list, bound: CellBound, kx: Namespace, fast: bool) -> Array:
+    """The p = 2 soft-min with each row's exponents shifted by the cell bound
+    c_i = |x_i|^2/eps + B_I/eps (:class:`CellBound`) folded into one matrix product,
+
+        E_ij = [x_i, 1, -c_i] . [2 y_j/eps, (h_j + eps log w_j - |y_j|^2)/eps, 1]
+             = (h_j + eps log w_j - C_ij - B_I)/eps <= 0,
+
+    so a block costs one product, one exponential and one sum: no max pass and no
+    temporaries. A row whose exponents all underflow comes back -inf and the caller
+    takes the max-shifted path."""
+    dtype = kx.float32 if fast else X.dtype
+    dev = device(X)
+    hw = h + eps * safe_log(w, kx)
+    B = kx.asarray(bound.per_row(to_numpy(hw)), dtype=X.dtype, device=dev) / eps
+    Xa = kx.astype(o.lift_rows(X, -(kx.sum(X * X, axis=1) / eps + B), kx), dtype)
+    Ya = kx.astype(o.lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype)
+    sums = [exp_row_sums(Xa[s:e, :] @ kx.matrix_transpose(kx.take(Ya, idx, axis=0)), kx) for s, e, idx in blocks]
+    return -eps * (kx.log(kx.astype(kx.concat(sums), X.dtype)) + B)
+
+
+def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProblem):
+    """(s, e, idx, C, P) per kept block of the plan P_ij = wu_i wv_j exp((u_i + v_j - C_ij)/eps).
+
+    For p = 2 both C and log P are single products of lifted rows (:func:`~._online.lift_rows`):
+    C_ij = [x_i, 1, |x_i|^2] . [-2 y_j, |y_j|^2, 1], log P_ij = [x_i, 1, r_i] . [2 y_j/eps, c_j, 1]
+    (the clouds are centred, so the expansion's cancellation stays at round-off)."""
+    kx = pb.xp
+    col = safe_log(wv, kx) + v / eps
+    row = safe_log(wu, kx) + u / eps
+    if pb.p != 2:
+        for s, e, idx in blocks:
+            C = o.block_cost(X[s:e, :], kx.take(Y, idx, axis=0), pb)
+            yield s, e, idx, C, kx.exp(row[s:e][:, None] + kx.take(col, idx)[None, :] - C / eps)
+        return
+    x2, y2 = kx.sum(X * X, axis=1), kx.sum(Y * Y, axis=1)
+    Xc, Yc = o.lift_rows(X, x2, kx), o.lift_cols(-2 * Y, y2, kx)
+    Xl, Yl = o.lift_rows(X, row - x2 / eps, kx), o.lift_cols(Y * (2 / eps), col - y2 / eps, kx)
+    for s, e, idx in blocks:
+        Cb = clip_below_zero(Xc[s:e, :] @ kx.matrix_transpose(kx.take(Yc, idx, axis=0)), kx)
+        Pb = exp_inplace(Xl[s:e, :] @ kx.matrix_transpose(kx.take(Yl, idx, axis=0)), kx)
+        yield s, e, idx, Cb, Pb
+
+
+def gradient_block(P: Array, C: Array, X: Array, Y: Array, pb: o.CloudProblem) -> Array:
+    """sum_j P_ij grad_x C(x_i, y_j) for a block: p |x - y|^(p-2) (x - y) weighted by P."""
+    kx = pb.xp
+    W = pb.p * P * o.norm_power(C, pb.p, kx)
+    return kx.sum(W, axis=1)[:, None] * X - W @ Y
