@@ -28,7 +28,7 @@ import numpy as np
 from ._backend import Array, Namespace, constant, is_torch
 
 __all__ = [
-    "LOG2", "abs_pow", "binary_scale", "clip_below_zero", "exp_inplace", "div_or_inf", "exp_or_inf", "expm1_or_inf", "gamma", "inv_or_inf",
+    "LOG2", "abs_pow", "binary_scale", "clip_below_zero", "exp_inplace", "flat_dot", "div_or_inf", "exp_or_inf", "expm1_or_inf", "gamma", "inv_or_inf",
     "exp_row_sums", "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
     "overflow_message", "pow_or_inf", "root", "safe_log", "scaled_pth_root_of_sum", "softplus",
     "sum_error_bound", "unit_roundoff", "xlogx_minus",
@@ -44,6 +44,11 @@ def logsumexp(x: Array, axis: int, xp: Namespace) -> Array:
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     return xp.squeeze(m, axis=axis) + xp.log(xp.sum(xp.exp(x - m), axis=axis))
+
+
+def flat_dot(A: Array, B: Array, xp: Namespace) -> Array:
+    """sum_ij A_ij B_ij as one dot product of the flattened arrays (no A * B buffer)."""
+    return (xp.reshape(A, (1, -1)) @ xp.reshape(B, (-1, 1)))[0, 0]
 
 
 def exp_inplace(E: Array, xp: Namespace) -> Array:

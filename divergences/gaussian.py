@@ -15,13 +15,19 @@ matrices", Expo. Math. 37 (2019); Kullback, *Information Theory and Statistics*
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import _validate as v
 from ._backend import Array, Namespace, constant, namespace, psd_sqrt, result_dtype
+from ._numerics import binary_scale, ldexp, overflow_message
 
 __all__ = ["gaussian_hellinger", "gaussian_kl", "gaussian_wasserstein"]
+
+# A difference of means (in units of sqrt max|C|) far enough that
+# exp(-|m1 - m2|^2 / (8 max|C|)) underflows to 0 in every dtype.
+_FAR = 1e15
 
 
 def gaussian_wasserstein(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
@@ -60,11 +66,14 @@ def gaussian_wasserstein(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
     ------
     ValueError
         Mismatched shapes, NaN or infinite entries, a non-square, non-symmetric or
-        indefinite covariance; the message names the argument.
+        indefinite covariance, or m1 - m2 or W_2 beyond the dtype; the message names
+        the argument.
 
     Notes
     -----
-    With any factors :math:`A A^\top = C` (the Cholesky factor, or the PSD square
+    Solved in units 2^e (exact) with ``max(|m1 - m2|, sqrt max|C|)`` in [1/2, 1) and
+    mapped back: W_2(s m, s^2 C) = s W_2(m, C) at every scale where both are
+    representable. With any factors :math:`A A^\top = C` (the Cholesky factor, or the PSD square
     root) :math:`\operatorname{tr}(C_1^{1/2} C_2 C_1^{1/2})^{1/2} = \|A_2^\top A_1\|_*`,
     the nuclear norm (sum of singular values), and
     :math:`\operatorname{tr} C_1 + \operatorname{tr} C_2 - 2\|A_2^\top A_1\|_*
@@ -105,21 +114,48 @@ def gaussian_wasserstein(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
     >>> round(float(w), 12)  # sqrt(3**2 + (1 - 5)**2)
     5.0
     """
-    xp, m1, C1, m2, C2, lam1, lam2 = _inputs(m1, C1, m2, C2)
-
-    A1, A2 = _factor(C1, lam1, xp), _factor(C2, lam2, xp)
-    means = xp.sum((m1 - m2) ** 2, axis=-1)
+    g = _inputs(m1, C1, m2, C2, lengths=True)
+    xp, C1, C2 = g.xp, g.C1, g.C2
+    A1, A2 = _factor(C1, g.lam1, xp), _factor(C2, g.lam2, xp)
+    means = xp.sum(g.delta**2, axis=-1)
     traces = xp.sum(A1 * A1, axis=(-2, -1)) + xp.sum(A2 * A2, axis=(-2, -1))
     cross = xp.sum(xp.linalg.svdvals(xp.matrix_transpose(A2) @ A1), axis=-1)
     w2 = xp.clip(means + traces - 2 * cross, 0.0, None)
     # sqrt with gradient 0 (a subgradient) at W_2 = 0 instead of inf * 0 = NaN
     positive = w2 > 0
-    return xp.where(positive, xp.sqrt(xp.where(positive, w2, xp.ones_like(w2))), xp.zeros_like(w2))
+    w = v.scaled_back(xp.sqrt(xp.where(positive, w2, xp.ones_like(w2))), g.e, "m1, C1, m2, C2", "W_2", None, xp)
+    return xp.where(positive, w, xp.zeros_like(w2))
 
 
-def _inputs(m1, C1, m2, C2):
-    """Validated floating arrays of two Gaussians and the eigenvalues of both
-    covariances (shared by every closed form between Gaussians)."""
+@dataclass(frozen=True)
+class _Gaussians:
+    """Two validated Gaussians in units of 2^e: ``delta`` = (m1 - m2) 2^-e,
+    ``C1``, ``C2`` times 2^-2e (exact: powers of two), their eigenvalues, and the
+    size ||m1|| + ||m2|| of the means in the same units (the round-off in ``delta``
+    is relative to it)."""
+
+    xp: Namespace
+    delta: Array
+    C1: Array
+    C2: Array
+    lam1: Array
+    lam2: Array
+    e: int
+    mean_size: Array
+
+
+def _inputs(m1, C1, m2, C2, *, lengths: bool) -> _Gaussians:
+    """Validated floating arrays of two Gaussians, shared by every closed form.
+
+    Every closed form depends on the means through m1 - m2 only and is homogeneous
+    under x -> 2^k x (m -> 2^k m, C -> 4^k C): the problem is solved in units 2^e
+    chosen so that no square, eigenvalue or log-determinant under- or overflows and
+    log det C1 - log det C2 does not cancel between two logarithms of size |log s|.
+    ``lengths`` (W_2, a sum of squared lengths): ``max(|m1 - m2|, sqrt max|C|)`` in
+    [1/2, 1), so the smaller part can only underflow where it is negligible. Else
+    (KL, H^2, functions of C^-1/2 (m1 - m2) and of eigenvalue ratios): sqrt max|C|
+    in [1/2, 1), and a difference of means that overflows in these units is
+    returned as inf for the caller to resolve."""
     xp = namespace(m1, C1, m2, C2)
     raw = {
         "m1": v.as_array(m1, "m1", xp),
@@ -132,9 +168,34 @@ def _inputs(m1, C1, m2, C2):
     _check_shapes(m1, C1, m2, C2)
     for x, name in ((m1, "m1"), (C1, "C1"), (m2, "m2"), (C2, "C2")):
         v.check_finite(x, name, xp)
-    C1, lam1 = _covariance(C1, "C1", xp)
-    C2, lam2 = _covariance(C2, "C2", xp)
-    return xp, m1, C1, m2, C2, lam1, lam2
+    with np.errstate(over="ignore"):  # checked next
+        delta = m1 - m2
+    if not bool(xp.all(xp.isfinite(delta))):
+        raise ValueError(overflow_message("m1, m2", "m1 - m2", dtype))
+    e = _length_exponent(delta, C1, C2, lengths, xp)
+    C1, lam1 = _covariance(ldexp(C1, -2 * e), "C1", xp)
+    C2, lam2 = _covariance(ldexp(C2, -2 * e), "C2", xp)
+    with np.errstate(over="ignore"):
+        delta = ldexp(delta, -e)
+    return _Gaussians(xp, delta, C1, C2, lam1, lam2, e, _mean_size(m1, m2, e, xp))
+
+
+def _length_exponent(delta: Array, C1: Array, C2: Array, lengths: bool, xp: Namespace) -> int:
+    """e with sqrt(max |C|) in [2^(e-1), 2^e), or with max(|delta|, sqrt(max |C|))
+    there when ``lengths``; from |delta| alone when C1 = C2 = 0 (0 when all are 0)."""
+    e_mean = binary_scale(delta, xp=xp)
+    if not bool(xp.any(C1 != 0) | xp.any(C2 != 0)):
+        return e_mean
+    e_cov = (binary_scale(C1, C2, xp=xp) + 1) // 2
+    return max(e_mean, e_cov) if lengths and bool(xp.any(delta != 0)) else e_cov
+
+
+def _mean_size(m1: Array, m2: Array, e: int, xp: Namespace) -> Array:
+    """||m1|| + ||m2|| per batch entry in units of 2^e, without overflow (capped
+    at 2^1000 times its value in units of max |m|: a size beyond any tolerance)."""
+    e_m = binary_scale(m1, m2, xp=xp)
+    n1, n2 = (xp.sqrt(xp.sum(ldexp(m, -e_m) ** 2, axis=-1)) for m in (m1, m2))
+    return ldexp(constant(n1 + n2, xp), min(e_m - e, 1000))
 
 
 def _check_shapes(m1: Array, C1: Array, m2: Array, C2: Array) -> None:
@@ -232,11 +293,14 @@ def gaussian_kl(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
     ------
     ValueError
         Mismatched shapes, NaN or infinite entries, a non-square, non-symmetric or
-        indefinite covariance; the message names the argument.
+        indefinite covariance, or a (finite) KL beyond the dtype; the message names
+        the argument.
 
     Notes
     -----
-    Positive definite covariances (all of them, over the batch) go through Cholesky
+    Scale-invariant (x -> s x), and computed so: in units 2^e with sqrt max|C| in
+    [1/2, 1), where the log-determinants are of moderate size and their difference
+    does not cancel. Positive definite covariances (all of them, over the batch) go through Cholesky
     factors :math:`L_i`: :math:`\operatorname{tr}(C_2^{-1}C_1) = \|L_2^{-1}L_1\|_F^2`,
     :math:`\log\det C_i = 2\sum\log\operatorname{diag} L_i`; gradients (PyTorch) are
     exact, repeated eigenvalues included. A covariance is singular when its smallest
@@ -259,20 +323,24 @@ def gaussian_kl(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
     >>> float(gaussian_kl([0.0, 0.0], [[1.0, 0.0], [0.0, 0.0]], [0.0, 0.0], np.eye(2)))
     inf
     """
-    xp, m1, C1, m2, C2, lam1, lam2 = _inputs(m1, C1, m2, C2)
-    delta = m2 - m1
+    g = _inputs(m1, C1, m2, C2, lengths=False)
+    xp, C1, C2 = g.xp, g.C1, g.C2
+    if not bool(xp.all(xp.isfinite(g.delta))):  # |m1 - m2| beyond 2^1024 sqrt max|C|
+        raise ValueError(overflow_message("m1, C1, m2, C2", "KL", C1.dtype))
     d = C1.shape[-1]
-    chol = _cholesky_pair(C1, lam1, C2, lam2, xp)
+    chol = _cholesky_pair(C1, g.lam1, C2, g.lam2, xp)
     if chol is not None:
         L1, L2 = chol
         M = xp.linalg.solve(L2, L1)
-        z = xp.linalg.solve(L2, delta[..., None])
-        kl = 0.5 * (
-            xp.sum(M * M, axis=(-2, -1)) + xp.sum(z * z, axis=(-2, -1)) - d
-            + 2 * (_logdiag(L2, xp) - _logdiag(L1, xp))
-        )
-        return xp.clip(kl, 0.0, None)
-    return _kl_general(m1, C1, m2, C2, xp)
+        z = xp.linalg.solve(L2, g.delta[..., None])
+        with np.errstate(over="ignore"):  # checked below
+            kl = 0.5 * (
+                xp.sum(M * M, axis=(-2, -1)) + xp.sum(z * z, axis=(-2, -1)) - d
+                + 2 * (_logdiag(L2, xp) - _logdiag(L1, xp))
+            )
+        # finite in exact arithmetic (both covariances definite): inf is an overflow
+        return v.representable(xp.clip(kl, 0.0, None), "m1, C1, m2, C2", "KL", None, xp)
+    return _kl_general(g.delta, C1, xp.zeros_like(g.delta), C2, xp, g.mean_size)
 
 
 def gaussian_hellinger(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
@@ -323,20 +391,23 @@ def gaussian_hellinger(m1: Array, C1: Array, m2: Array, C2: Array) -> Array:
     >>> bool(np.isclose(h, 2 * (1 - np.exp(-0.5))))  # BC = exp(-(m1 - m2)^2 / 8)
     True
     """
-    xp, m1, C1, m2, C2, lam1, lam2 = _inputs(m1, C1, m2, C2)
-    delta = m2 - m1
+    g = _inputs(m1, C1, m2, C2, lengths=False)
+    xp, C1, C2 = g.xp, g.C1, g.C2
+    # |m1 - m2| beyond 2^1024 sqrt max|C| (inf here): BC = 0 to all precision
+    g = replace(g, delta=xp.clip(g.delta, -_FAR, _FAR))
     Cbar = (C1 + C2) / 2
-    chol = _cholesky_pair(C1, lam1, C2, lam2, xp)
+    chol = _cholesky_pair(C1, g.lam1, C2, g.lam2, xp)
     if chol is not None:
         L1, L2 = chol
         Lbar = xp.linalg.cholesky(Cbar)
-        z = xp.linalg.solve(Lbar, delta[..., None])
-        log_bc = (
-            (_logdiag(L1, xp) + _logdiag(L2, xp)) / 2 - _logdiag(Lbar, xp)
-            - xp.sum(z * z, axis=(-2, -1)) / 8
-        )
+        z = xp.linalg.solve(Lbar, g.delta[..., None])
+        with np.errstate(over="ignore"):  # a Mahalanobis term of inf gives BC = 0
+            log_bc = (
+                (_logdiag(L1, xp) + _logdiag(L2, xp)) / 2 - _logdiag(Lbar, xp)
+                - xp.sum(z * z, axis=(-2, -1)) / 8
+            )
         return 0.0 - 2 * xp.expm1(xp.clip(log_bc, None, 0.0))  # 0.0, not -0.0, at BC = 1
-    return _hellinger_general(m1, C1, m2, C2, xp)
+    return _hellinger_general(g.delta, C1, xp.zeros_like(g.delta), C2, xp, g.mean_size)
 
 
 # ------------------------------------------------------------------------ helpers
@@ -378,9 +449,11 @@ def _spectral(C: Array, xp: Namespace):
     return V, keep, rank, pinv, logpdet
 
 
-def _same_support(C1, m1, V2, keep2, rank1, rank2, m2, xp) -> Array:
+def _same_support(C1, m1, V2, keep2, rank1, rank2, m2, xp, mean_size=None) -> Array:
     """range C1 = range C2 and m1 - m2 in range C2, up to sqrt(eps) in angle (C2 given
-    by its eigenvectors ``V2`` and the mask ``keep2`` of its nonzero eigenvalues)."""
+    by its eigenvectors ``V2`` and the mask ``keep2`` of its nonzero eigenvalues)
+    plus d eps ``mean_size`` (||m1|| + ||m2|| of the caller's means, the size of
+    the round-off in m1 - m2; by default that of ``m1`` and ``m2``)."""
     tol = math.sqrt(xp.finfo(C1.dtype).eps)
     U = V2 * xp.astype(keep2, V2.dtype)[..., None, :]
     P = U @ xp.matrix_transpose(U)  # projector onto range C2
@@ -390,14 +463,14 @@ def _same_support(C1, m1, V2, keep2, rank1, rank2, m2, xp) -> Array:
     delta = m1 - m2
     out = delta - (P @ delta[..., None])[..., 0]
     scale = tol * xp.sqrt(xp.sum(delta * delta, axis=-1))
-    scale = scale + C1.shape[-1] * xp.finfo(C1.dtype).eps * (
-        xp.sqrt(xp.sum(m1 * m1, axis=-1)) + xp.sqrt(xp.sum(m2 * m2, axis=-1))
-    )
+    if mean_size is None:
+        mean_size = xp.sqrt(xp.sum(m1 * m1, axis=-1)) + xp.sqrt(xp.sum(m2 * m2, axis=-1))
+    scale = scale + C1.shape[-1] * xp.finfo(C1.dtype).eps * mean_size
     means = xp.sqrt(xp.sum(out * out, axis=-1)) <= scale
     return (rank1 == rank2) & ranges & means
 
 
-def _kl_general(m1, C1, m2, C2, xp):
+def _kl_general(m1, C1, m2, C2, xp, mean_size=None):
     """KL with pseudo-inverses on the common support (``inf`` off it); any ranks."""
     _, _, rank1, _, logpdet1 = _spectral(C1, xp)
     V2, keep2, rank2, pinv2, logpdet2 = _spectral(C2, xp)
@@ -406,11 +479,11 @@ def _kl_general(m1, C1, m2, C2, xp):
     maha = xp.sum(delta * (pinv2 @ delta[..., None])[..., 0], axis=-1)
     r = xp.astype(rank2, C1.dtype)
     kl = xp.clip(0.5 * (trace + maha - r + logpdet2 - logpdet1), 0.0, None)
-    same = _same_support(C1, m1, V2, keep2, rank1, rank2, m2, xp)
+    same = _same_support(C1, m1, V2, keep2, rank1, rank2, m2, xp, mean_size)
     return xp.where(same, kl, xp.inf)
 
 
-def _hellinger_general(m1, C1, m2, C2, xp):
+def _hellinger_general(m1, C1, m2, C2, xp, mean_size=None):
     """H^2 with pseudo-determinants on the common support (2 off it); any ranks."""
     _, _, rank1, _, logpdet1 = _spectral(C1, xp)
     V2, keep2, rank2, _, logpdet2 = _spectral(C2, xp)
@@ -418,5 +491,5 @@ def _hellinger_general(m1, C1, m2, C2, xp):
     delta = m2 - m1
     maha = xp.sum(delta * (pinvbar @ delta[..., None])[..., 0], axis=-1)
     log_bc = xp.clip((logpdet1 + logpdet2) / 4 - logpdetbar / 2 - maha / 8, None, 0.0)
-    same = _same_support(C1, m1, V2, keep2, rank1, rank2, m2, xp)
+    same = _same_support(C1, m1, V2, keep2, rank1, rank2, m2, xp, mean_size)
     return xp.where(same, 0.0 - 2 * xp.expm1(log_bc), 2 * xp.ones_like(log_bc))

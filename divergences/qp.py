@@ -31,6 +31,7 @@ import numpy as np
 
 from . import _validate as check
 from ._backend import Array, Namespace, constant, device, namespace, result_dtype
+from ._numerics import overflow_message
 
 
 def qp_objective(t_rf: Array, t_fr: Array, d: Array, *, lam: float = 1.0) -> Array:
@@ -66,7 +67,14 @@ def qp_objective(t_rf: Array, t_fr: Array, d: Array, *, lam: float = 1.0) -> Arr
     ------
     ValueError
         NaN or infinite values, negative distances, shapes that do not broadcast,
-        ``lam <= 0``; the message names the argument.
+        ``lam <= 0``, or a penalty beyond the dtype; the message names the
+        arguments.
+
+    Notes
+    -----
+    The penalty is computed as diff (diff / (2 lam d)), homogeneous of degree 1 like
+    the objective: (s T, s d) gives s times the objective at any scale s where it
+    is representable, without squares that under- or overflow.
 
     Examples
     --------
@@ -87,9 +95,14 @@ def qp_objective(t_rf: Array, t_fr: Array, d: Array, *, lam: float = 1.0) -> Arr
         raise ValueError(
             f"t_rf {tuple(t_rf.shape)}, t_fr {tuple(t_fr.shape)} and d {tuple(d.shape)} do not broadcast"
         ) from None
-    diff = t_rf - t_fr
     pos = d > 0
-    penalty = diff * diff / (2 * lam * xp.where(pos, d, xp.ones_like(d)))
+    # diff (diff / (2 lam d)): homogeneous of degree 1 like the objective, so no
+    # square under- or overflows where the objective is representable
+    with np.errstate(over="ignore", invalid="ignore"):  # checked next
+        diff = t_rf - t_fr
+        penalty = diff * (diff / (2 * lam * xp.where(pos, d, xp.ones_like(d))))
+    if not bool(xp.all(xp.isfinite(diff) & (xp.isfinite(penalty) | ~pos))):
+        raise ValueError(overflow_message("t_rf, t_fr, d", "the objective", dtype))
     zero = xp.zeros_like(penalty)
     penalty = xp.where(pos, penalty, xp.where(diff == 0, zero, zero + xp.inf))
     return xp.mean(diff - penalty, axis=-1)
@@ -143,7 +156,11 @@ def qp_divergence(a: Array, b: Array, D: Array, *, lam: float = 1.0, normalize: 
     between :math:`\frac{\lambda}{4} \min_{i \ne j} D_{ij} \sum_{i\ne j} \frac{(a_ib_j -
     a_jb_i)^2}{a_ib_j + a_jb_i}` and the same with the maximum. O(n^2) time and memory
     per batch entry. Gradients (PyTorch) flow to a, b and D (0 from pairs with
-    :math:`a_i b_j + a_j b_i = 0`).
+    :math:`a_i b_j + a_j b_i = 0`). In the units of D times lam; each term is
+    computed as :math:`D_{ij} \delta (\delta / \sigma)` with :math:`\delta =
+    a_i b_j - a_j b_i`, :math:`\sigma = a_i b_j + a_j b_i` (no squared products:
+    weights near 1e-160 keep full precision), and a value beyond the dtype raises
+    ValueError naming ``D, lam``.
 
     Examples
     --------
@@ -175,10 +192,15 @@ def qp_divergence(a: Array, b: Array, D: Array, *, lam: float = 1.0, normalize: 
         ) from None
     ab = a[..., :, None] * b[..., None, :]  # a_i b_j
     ba = xp.matrix_transpose(ab)
-    num, den = (ab - ba) ** 2, ab + ba
+    diff, den = ab - ba, ab + ba
     pos = den > 0
-    ratio = xp.where(pos, num / xp.where(pos, den, xp.ones_like(den)), xp.zeros_like(den))
-    return (lam / 4) * xp.sum(D * ratio, axis=(-2, -1))
+    # diff (diff / den) rather than diff^2 / den: the square of products of tiny
+    # weights underflows where the ratio does not
+    ratio = xp.where(pos, diff * (diff / xp.where(pos, den, xp.ones_like(den))), xp.zeros_like(den))
+    # ratio_ij <= den_ij and sum den = 2 (unit masses): the terms D_ij / 4 ratio_ij
+    # sum to at most max D / 2, so only the factor lam can overflow, when QP does
+    value = lam * xp.sum((0.25 * D) * ratio, axis=(-2, -1))
+    return check.representable(value, "D, lam", "QP", None, xp)
 
 
 def distance_matrix(D: Array, n: int, xp: Namespace, dtype: Any) -> Array:

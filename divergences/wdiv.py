@@ -26,9 +26,10 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+import numpy as np
 
 from . import _validate as check
-from ._backend import Array, Namespace, device, namespace, result_dtype
+from ._backend import Array, Namespace, constant, device, namespace, result_dtype
 from ._deprecate import renamed_keywords
 
 
@@ -74,8 +75,16 @@ def wasserstein_divergence_objective(
     Raises
     ------
     ValueError
-        NaN or infinite values, negative ``grad_norms``, empty inputs, ``k <= 0`` or
-        ``p <= 1``; the message names the argument.
+        NaN or infinite values, negative ``grad_norms``, empty inputs, ``k <= 0``,
+        ``p <= 1``, or an objective beyond the dtype; the message names the
+        arguments.
+
+    Notes
+    -----
+    In units of T. Where :math:`k g^p` under- or overflows with :math:`g^p` alone
+    (k = 1e-300, g = 1e60, p = 6), the largest norm G is factored out:
+    :math:`k G^p = (k^{1/p} G)^p` is of the penalty's own size (2 p u relative on
+    that path only).
 
     Examples
     --------
@@ -91,7 +100,9 @@ def wasserstein_divergence_objective(
     tr, tf, g = (check.samples(x, n, xp, dtype) for x, n in zip(raw, ("t_real", "t_fake", "grad_norms")))
     if bool(xp.min(g) < 0):
         raise ValueError("grad_norms has negative entries: norms must be >= 0")
-    return xp.mean(tr, axis=-1) - xp.mean(tf, axis=-1) - k * xp.mean(g**p, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        value = xp.mean(tr, axis=-1) - xp.mean(tf, axis=-1) - _penalty(g, k, p, xp)
+    return check.representable(value, "t_real, t_fake, grad_norms", "the objective", None, xp)
 
 
 @renamed_keywords(x_weights="a", y_weights="b")
@@ -151,7 +162,8 @@ def wasserstein_divergence_1d(
     ------
     ValueError
         NaN or infinite values, negative weights, masses other than 1, ``k <= 0``,
-        ``p <= 1``, a ``support`` that is not a finite interval with lo < hi; the
+        ``p <= 1``, a ``support`` that is not a finite interval with lo < hi, or a
+        finite value beyond the dtype (``"x, y: W_{k,p} overflows float64"``); the
         message names the argument.
 
     Notes
@@ -159,7 +171,8 @@ def wasserstein_divergence_1d(
     :math:`F_Q - F_P` is piecewise constant between the merged sorted points, so the
     integral is a finite sum over those gaps: O((n + m) log(n + m)) per batch entry,
     exact up to round-off (no quadrature). Differences of CDFs below
-    ``(n + m) * eps`` count as 0 when deciding whether the value is infinite. Scaling:
+    ``(n + m) * eps`` count as 0 when deciding whether the value is infinite. Units:
+    those of x to the power q; x -> s x (with the support) gives s^q W. Scaling:
     :math:`W_{k,p}` is :math:`\propto k^{-1/(p-1)}`; as :math:`p \to \infty` it tends
     to :math:`\int |F_Q - F_P| = W_1`. Gradients (PyTorch) flow to the points and the
     weights.
@@ -205,13 +218,31 @@ def wasserstein_divergence_1d(
     pos = length > 0
     lsafe = xp.where(pos, length, xp.ones_like(length))
     factor = xp.where(pos, (lsafe / (k * p)) ** (q - 1), xp.zeros_like(length)) / q
-    value = factor * integral
+    with np.errstate(over="ignore"):  # checked next
+        value = factor * integral
+    value = check.representable(value, "x, y", "W_{k,p}", None, xp)
     if infinite is not None:
         value = xp.where(infinite, xp.inf, value)
     return value
 
 
 # ------------------------------------------------------------------------ helpers
+
+
+def _penalty(g: Array, k: float, p: float, xp: Namespace) -> Array:
+    """k mean(g^p) along the last axis. The plain formula is kept when nothing in it
+    over- or underflows (one check more); otherwise G = max g is factored out,
+    k G^p mean((g / G)^p) with k G^p = (k^(1/p) G)^p, a number of the penalty's own
+    size (p roundings, so 2 p u relative, on this path only)."""
+    s = xp.mean(g**p, axis=-1)
+    penalty = k * s
+    floor = g.shape[-1] * float(xp.finfo(g.dtype).smallest_normal)
+    top = xp.max(g, axis=-1)
+    if bool(xp.all(xp.isfinite(penalty) & ((s >= floor) | (top == 0)))):
+        return penalty
+    big = constant(top, xp)[..., None]
+    safe = xp.where(big > 0, big, xp.ones_like(big))
+    return (k ** (1 / p) * safe[..., 0]) ** p * xp.mean((g / safe) ** p, axis=-1)
 
 
 def _k_p(k: object, p: object) -> tuple[float, float]:

@@ -16,7 +16,9 @@ from .._backend import Array, Namespace, device
 __all__ = ["Anderson"]
 
 # Tikhonov weight relative to the Gram matrix's trace: keeps nearly collinear
-# residual differences from producing huge coefficients.
+# residual differences from producing huge coefficients. It is raised to 16 eps of
+# the dtype where that is larger (float32: 1.9e-6), so that it is not lost in the
+# rounding of the diagonal and the system stays nonsingular.
 _RIDGE = 1e-10
 
 
@@ -47,7 +49,8 @@ class Anderson:
         xp = self.xp
         R, G = xp.stack(self.dR, axis=1), xp.stack(self.dG, axis=1)
         gram = xp.matrix_transpose(R) @ R
-        ridge = _RIDGE * xp.sum(xp.linalg.diagonal(gram)) + xp.finfo(gram.dtype).smallest_normal
+        weight = max(_RIDGE, 16 * float(xp.finfo(gram.dtype).eps))
+        ridge = weight * xp.sum(xp.linalg.diagonal(gram)) + xp.finfo(gram.dtype).smallest_normal
         eye = xp.eye(gram.shape[0], dtype=gram.dtype, device=device(gram))
         gamma = xp.linalg.solve(gram + ridge * eye, xp.matrix_transpose(R) @ r[:, None])
         return Tx - (G @ gamma)[:, 0]

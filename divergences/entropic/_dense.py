@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .._backend import Array, Namespace, constant
+from .._numerics import flat_dot
 from ..transport._polytope import feasible_potentials, rounded_cost
 from . import _compensated as c
 from . import _kernel as k
@@ -90,15 +91,18 @@ def solve(M: Array, a: Array, b: Array, eps: float, rho: float | None, tol: floa
         Ps = c.plan(fs, gs, Ms, a_s, b_s, e, xp)
         excess = c.excess(fs, gs, Ms, a_s, b_s, e, xp)
     else:
-        Ps = k.plan(out.map.kn, out.step, xp)  # type: ignore[attr-defined]  # run() gave back the DenseMap
+        # the map is spent: its kernel buffer becomes the plan (no fresh n x m buffer)
+        Ps = k.plan(out.map.kn, out.step, xp, in_place=True)  # type: ignore[attr-defined]  # run() gave back the DenseMap
         excess = xp.sum(Ps) - xp.sum(a_s) * xp.sum(b_s)
     objective = dual(fs, gs, a_s, b_s, excess, e, rho_n, xp)
-    inner, mass = xp.sum(Ps * Ms), xp.sum(Ps)
+    inner, mass = flat_dot(Ps, Ms, xp), xp.sum(Ps)
     lower = upper = None
     if rho is None:
         lower, upper = (un.bound(t) for t in bracket(fs, Ps, Ms, a_s, b_s, xp))
     fn, gn = _restore_potentials(sup, fs, gs, Mn, an, bn, e, rho_n, compensated, xp)
-    P, f, g = un.ta * sup.plan(Ps), un.potential(fn), un.potential(gn)
+    P, f, g = sup.plan(Ps), un.potential(fn), un.potential(gn)
+    if un.ta != 1.0:
+        P = un.ta * P
     value = plus(un.transport(inner, mass), first_order([(P, M)], xp))
     da, db = _weight_gradients(f, g, ac, bc, eps, rho, xp)
     entropic = plus(un.entropic(objective), first_order([(P, M), (da, a), (db, b)], xp))

@@ -133,8 +133,10 @@ def potentials(kn: Kernel, s: Step, pb: Problem) -> tuple[Array, Array]:
     return kn.f0 + kn.eps * pb.xp.log(s.u), kn.g0 + kn.eps * s.x
 
 
-def plan(kn: Kernel, s: Step, xp: Namespace) -> Array:
-    P = s.u[:, None] * kn.K
+def plan(kn: Kernel, s: Step, xp: Namespace, in_place: bool = False) -> Array:
+    """P = diag(u) K diag(e^x); ``in_place`` overwrites the kernel (a spent map)."""
+    P = kn.K if in_place else kn.K * 1.0
+    P *= s.u[:, None]
     P *= xp.exp(s.x)[None, :]
     return P
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from typing import Callable
 
+import numpy as np
+
 from .._backend import Array, namespace
 from ._anderson import Anderson
 from ._map import SinkhornMap, Step
@@ -63,8 +65,16 @@ def solve_at(mp: SinkhornMap, tol: float, budget: int, blame: str = "M") -> Outc
     are taken before extrapolating again. Scalings
     out of range are absorbed into a fresh kernel; a non-finite iterate sends the
     run back to the best one. Iterates are clipped to the map's bound, so exp(x)
-    cannot overflow.
+    cannot overflow; in float32 an extrapolated iterate can still make a row of the
+    kernel's product underflow to 0, and the inf or NaN that follows is caught here
+    like any other non-finite iterate (NumPy's warnings for it are silenced: no
+    such number leaves this loop).
     """
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        return _safeguarded(mp, tol, budget, blame)
+
+
+def _safeguarded(mp: SinkhornMap, tol: float, budget: int, blame: str) -> Outcome:
     s = mp.start()
     acc = Anderson(MEMORY, namespace(s.x))
     prev, best, stale, plain = None, None, 0, 0

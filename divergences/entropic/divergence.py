@@ -183,7 +183,7 @@ def _self_dense(C: Array, w: Array, xp: Namespace, *, eps, tol, max_iter, on_fai
 def _self_points(x: Array, w: Array, p: float, xp: Namespace, *, eps, tol, max_iter, on_fail) -> Array:
     """OT_eps(w, w) on a point cloud, blockwise; gradients in x count both sides."""
     pb, live = cloud_problem(x, x, w, w, p, None, None, xp)
-    softmin = lambda h, e: o.softmin(h, pb.a, pb.x, pb.x, e, 1.0, pb)  # noqa: E731
+    softmin = lambda h, e: o.softmin(h, pb.a, pb.x, pb.x, e, 1.0, pb, cells=pb.kernel.cells_x)  # noqa: E731
     f = _solve_symmetric(softmin, pb.a, xp, eps, tol, max_iter, on_fail, blame="x, y")
     _, mass, Gx, Gy = o.transport_terms(f, f, eps, pb)
     points, weights = first_order(live, pb, (Gx, Gy, f, f), xp)

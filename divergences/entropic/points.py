@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
@@ -11,9 +12,10 @@ from ..transport._cost import bounding_diagonal, euclidean_cost
 from . import _multiscale as ms
 from . import _online as o
 from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, normalize_flag, not_converged, options, penalty
+from ._units import Units
 from .sinkhorn import sinkhorn
 
-__all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "sinkhorn_points"]
+__all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "mass_units", "sinkhorn_points"]
 
 BLOCK_ENTRIES = o.BLOCK_ENTRIES
 
@@ -81,6 +83,10 @@ def sinkhorn_points(
 
     Notes
     -----
+    Balanced problems are solved at unit mass (a / sum a, b / sum b) and mapped back
+    exactly, as in :func:`divergences.sinkhorn`: ``tol`` and ``marginal_error`` are
+    relative to the mass, and masses t a, t b take the iterations of a, b and give
+    t ``value``, t ``lower``, t ``upper`` and t OT_eps + eps t (t - 1 - log t).
     Time O(n m d) per iteration (two log-sum-exp passes); memory
     O((n + m) d + block_size m).
 
@@ -105,24 +111,30 @@ def sinkhorn_points(
         M = euclidean_cost(live[0], live[1], pb.p, xp)
         return sinkhorn(M, live[2], live[3], eps=eps, tol=tol, max_iter=max_iter, unbalanced=unbalanced,
                         on_fail=on_fail)
+    un, unit = mass_units(pb, eps)
     if method == "multiscale":
         if pb.rho is not None:
             raise ValueError("method='multiscale' solves balanced problems only; pass unbalanced=None")
-        truncated = ms.solve_points(pb, eps, tol, max_iter, scale, _needs_grad(x, y))
+        truncated = ms.solve_points(unit, eps, tol, max_iter, scale, _needs_grad(x, y))
         f, g, cost, mass, Gx, Gy, lower, upper = truncated.terms
         n_iter, error, converged = truncated.n_iter, truncated.error, truncated.converged
     else:
-        out = o.solve(pb, eps, tol, max_iter, scale, (SCALING, STAGE_TOL, STAGE_ITER), blame="x, y")
+        out = o.solve(unit, eps, tol, max_iter, scale, (SCALING, STAGE_TOL, STAGE_ITER), blame="x, y")
         f, g = out.map.potentials(out.step)
-        cost, mass, Gx, Gy = o.transport_terms(f, g, eps, pb)
-        lower, upper = o.bracket(f, g, eps, pb) if pb.rho is None else (None, None)
+        cost, mass, Gx, Gy = o.transport_terms(f, g, eps, unit)
+        lower, upper = o.bracket(f, g, eps, unit) if pb.rho is None else (None, None)
         n_iter, error, converged = out.n_iter, out.error, out.converged
     if not converged:
         not_converged(on_fail, error, tol, n_iter)
+    dual = un.entropic(cloud_dual(f, g, mass, eps, unit, xp))
+    f, g = un.potential(f), un.potential(g)
+    if Gx is not None:
+        Gx, Gy = un.ta * Gx, un.ta * Gy
     moved = first_order(live, pb, (Gx, Gy, f, g), xp)
-    dual = cloud_dual(f, g, mass, eps, pb, xp)
+    if lower is not None:
+        lower, upper = un.bound(lower), un.bound(upper)
     return TransportResult(
-        value=cost + moved[0],
+        value=un.transport(cost, mass) + moved[0],
         plan=None,
         f=f,
         g=g,
@@ -140,6 +152,24 @@ def sinkhorn_points(
 def _needs_grad(*arrays: Array) -> bool:
     """Whether a gradient can flow to any of ``arrays`` (PyTorch tensors only)."""
     return any(getattr(t, "requires_grad", False) for t in arrays)
+
+
+def mass_units(pb: o.CloudProblem, eps: float) -> tuple[Units, o.CloudProblem]:
+    """The units of a balanced problem with masses t_a = sum a, t_b = sum b (equal up
+    to round-off), and the problem with unit masses a / t_a, b / t_b. The solve then
+    sees the same numbers, tolerance and iterations at every mass, and the results
+    map back exactly as in :class:`~._units.Units` (costs are not rescaled here: the
+    clouds' own units set the schedule). Unbalanced problems are not homogeneous in
+    the masses and are solved as given."""
+    if pb.rho is not None:
+        return Units(1.0, 0.0, 1.0, 1.0, eps, False), pb
+    xp = pb.xp
+    ta, tb = float(xp.sum(pb.a)), float(xp.sum(pb.b))
+    if not (math.isfinite(ta) and math.isfinite(tb)):
+        raise ValueError(f"a, b: the total mass overflows {pb.a.dtype}")
+    un = Units(1.0, 0.0, ta, tb, eps, True)
+    a, b = un.weights(pb.a, pb.b)
+    return un, replace(pb, a=a, b=b)
 
 
 def _method(method: str, pb: o.CloudProblem, eps: float, scale: float) -> str:

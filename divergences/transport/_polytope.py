@@ -95,11 +95,19 @@ def rounded_cost(P: Array, M: Array, a: Array, b: Array, xp: Namespace) -> Array
     t = shrink(b, col, xp)
     err_r = xp.maximum(a - s * (P @ t), xp.zeros_like(a))
     err_c = xp.maximum(b - t * col, xp.zeros_like(b))
-    cost = s @ ((M * P) @ t)
+    cost = s @ _weighted_rows(M, P, t, xp)
     total = xp.sum(err_r)
     if float(total) == 0.0:
         return cost
     return cost + (err_r @ (M @ err_c)) / total
+
+
+def _weighted_rows(M: Array, P: Array, t: Array, xp: Namespace) -> Array:
+    """(M * P) @ t over cache-sized row blocks (no n x m product buffer)."""
+    n, m = M.shape
+    step = max(1, _C_TRANSFORM_BLOCK_ENTRIES // max(m, 1))
+    parts = [(M[i:min(i + step, n), :] * P[i:min(i + step, n), :]) @ t for i in range(0, n, step)]
+    return parts[0] if len(parts) == 1 else xp.concat(parts)
 
 
 def shrink(target: Array, current: Array, xp: Namespace) -> Array:

@@ -239,7 +239,7 @@ def _network_simplex(M: np.ndarray, a: np.ndarray, b: np.ndarray, max_iter: int)
 
     rows, cols = np.flatnonzero(a > 0), np.flatnonzero(b > 0)
     sub = M if (rows.size, cols.size) == M.shape else M[np.ix_(rows, cols)]
-    G, _, f_s, g_s, code = emd_c(a[rows], b[cols], np.ascontiguousarray(sub), max_iter, 1, None, None)
+    G, _, f_s, g_s, code = emd_c(a[rows], b[cols], np.ascontiguousarray(sub), max_iter, 1)
     plan = G if sub is M else _inflate(G, rows, cols, M.shape)
     f, g = np.zeros(M.shape[0]), np.zeros(M.shape[1])
     f[rows], g[cols] = f_s, g_s

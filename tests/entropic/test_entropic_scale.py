@@ -209,3 +209,124 @@ def test_gradients_are_exact_after_normalisation():
     w = torch.tensor(rng.random(4) + 0.5, dtype=torch.float64, requires_grad=True)
     div = lambda x_, y_, w_: sinkhorn_divergence(x_, y_, w_, None, eps=1.0, tol=1e-13, normalize=True)  # noqa: E731
     assert torch.autograd.gradcheck(div, (x, y, w), atol=1e-6, rtol=1e-5)
+
+
+# ------------------------------------------------ point clouds: the mass rule
+
+
+def _clouds(seed, n=7, m=6):
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(n, 2)), rng.normal(size=(m, 2)) + 0.5
+    a, b = rng.random(n) + 0.1, rng.random(m) + 0.1
+    return x, y, a / a.sum(), b / b.sum()
+
+
+@pytest.mark.parametrize("method", ["online", "multiscale"])
+@pytest.mark.parametrize("t", [1e-6, 1e6, 2.0**-20, 2.0**20, 2.0**-500, 2.0**500])
+def test_points_masses_scale_the_values_and_keep_the_iterations(xp, method, t):
+    """sinkhorn_points at masses t a, t b: the problem is solved at unit mass, so
+    <C, P>, the certified bounds and P scale with t, OT_eps is
+    t OT_eps + eps t (t - 1 - log t), and f + g moves by -eps log t.
+
+    A power of two t scales the weights exactly: the solve sees the same problem to
+    the bit, takes the same iterations and the values agree to round-off. A decimal
+    t rounds every weight (t a is not exactly t times a), a perturbation of the
+    problem that can move the stopping iteration a little; the values then agree
+    to the tolerance, |<C, P> - <C, P'>| <= 2 tol max C for two solves each within
+    relative marginal error tol (at mass 1e-6 an absolute rule stopped at once)."""
+    x, y, a, b = _clouds(11)
+    eps, tol = 0.05, 1e-9
+    on_xp = lambda w: sinkhorn_points(xp.asarray(x), xp.asarray(y), xp.asarray(w * a), xp.asarray(w * b),  # noqa: E731
+                                      eps=eps, tol=tol, method=method)
+    ref, r = on_xp(1.0), on_xp(t)
+    exact = math.frexp(t)[0] == 0.5
+    assert r.converged and ref.n_iter > 0
+    if exact:
+        assert r.n_iter == ref.n_iter
+        rel, atol = 1e-12, 0.0
+    else:
+        assert abs(r.n_iter - ref.n_iter) <= max(2, ref.n_iter // 5)
+        rel, atol = 1e-12, 2 * tol * float(_cost(x, y, 2).max())
+    for got, want in ((r.value, ref.value), (r.lower, ref.lower), (r.upper, ref.upper)):
+        assert float(got) / t == pytest.approx(float(want), rel=rel, abs=atol)
+    expected = t * float(ref.entropic_value) + eps * t * (t - 1 - math.log(t))
+    assert float(r.entropic_value) == pytest.approx(expected, rel=rel, abs=t * atol)
+    pair = lambda res: xp.to_numpy(res.f)[:, None] + xp.to_numpy(res.g)[None, :]  # noqa: E731
+    np.testing.assert_allclose(pair(r), pair(ref) - eps * math.log(t), rtol=1e-10, atol=1e-10 + 10 * atol)
+
+
+# ----------------------------------------------------------- float32 relations
+
+exponents32 = st.integers(-15, 15)
+
+
+def _within_tolerance(got, want, tol, cost_max):
+    """Two solves each within marginal error tol (relative to the mass) of the
+    constraints differ in <C, P> by at most tol max C each, plus float32 round-off."""
+    return abs(got - want) <= 2 * tol * cost_max + 64 * np.finfo(np.float32).eps * abs(want)
+
+
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), k=exponents32, eps=st.sampled_from([0.5, 0.05, 0.005]))
+def test_float32_cost_and_eps_scale_together(xp, seed, k, eps):
+    """float32: sinkhorn(s M, eps = s eps) = s sinkhorn(M, eps), within the
+    tolerance asked, for s from 1e-15 to 1e15."""
+    s, tol = 10.0**k, 1e-5
+    M, a, b = _problem(seed)
+    f32 = lambda v: xp.asarray(v, xp.float32)  # noqa: E731
+    ref = sinkhorn(f32(M), f32(a), f32(b), eps=eps, tol=tol)
+    r = sinkhorn(f32(s * M), f32(a), f32(b), eps=eps * s, tol=tol)
+    assert r.converged and ref.converged and r.value.dtype == xp.float32
+    for got, want in ((r.value, ref.value), (r.entropic_value, ref.entropic_value),
+                      (r.lower, ref.lower), (r.upper, ref.upper)):
+        assert _within_tolerance(float(got) / s, float(want), tol, M.max()), (float(got) / s, float(want))
+
+
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), k=exponents32, eps=st.sampled_from([0.5, 0.05, 0.005]))
+def test_float32_masses_scale_the_values(xp, seed, k, eps):
+    """float32, dense and point clouds: masses t a, t b give t <C, P> and
+    t OT_eps + eps t (t - 1 - log t), for t from 1e-15 to 1e15."""
+    t, tol = 10.0**k, 1e-5
+    x, y, a, b = _clouds(seed)
+    M = _cost(x, y, 2)
+    f32 = lambda v: xp.asarray(v, xp.float32)  # noqa: E731
+    ref = sinkhorn(f32(M), f32(a), f32(b), eps=eps, tol=tol)
+    r = sinkhorn(f32(M), f32(t * a), f32(t * b), eps=eps, tol=tol)
+    assert r.converged and ref.converged
+    assert _within_tolerance(float(r.value) / t, float(ref.value), tol, M.max())
+    excess = eps * (t - 1 - math.log(t))
+    assert _within_tolerance(float(r.entropic_value) / t - excess, float(ref.entropic_value), tol, M.max())
+    pts_ref = sinkhorn_points(f32(x), f32(y), f32(a), f32(b), eps=eps, tol=tol)
+    pts = sinkhorn_points(f32(x), f32(y), f32(t * a), f32(t * b), eps=eps, tol=tol)
+    assert pts.converged and pts_ref.converged
+    assert _within_tolerance(float(pts.value) / t, float(pts_ref.value), tol, M.max())
+    assert _within_tolerance(float(pts.value) / t, float(ref.value), tol, M.max())
+
+
+@pytest.mark.parametrize("seed, t", [(1, 1e-15), (1, 1e6), (2, 1e15)])
+def test_float32_points_at_small_eps_keep_the_acceleration_well_posed(seed, t):
+    """float32 clouds at eps = 0.005 (found by fuzzing): the Anderson least-squares
+    system lost its ridge to rounding and became singular (LinAlgError)."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(6, 2)), rng.normal(size=(5, 2))
+    a, b = rng.random(6) + 0.1, rng.random(5) + 0.1
+    f32 = lambda v: np.asarray(v, np.float32)  # noqa: E731
+    r = sinkhorn_points(f32(x), f32(y), f32(t * a / a.sum()), f32(t * b / b.sum()), eps=0.005, tol=1e-5)
+    ref = sinkhorn_points(x, y, a / a.sum(), b / b.sum(), eps=0.005, tol=1e-9)
+    assert r.converged
+    assert _within_tolerance(float(r.value) / t, float(ref.value), 1e-5, _cost(x, y, 2).max())
+
+
+def test_float32_kernel_underflow_is_caught_without_warnings():
+    """float32 dense Sinkhorn at eps = 0.005 (found by fuzzing): an extrapolated
+    iterate makes a row of K e^x underflow; the driver goes back to its best iterate
+    (RuntimeWarnings from the library are errors in this suite)."""
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(6, 2)), rng.normal(size=(5, 2))
+    a, b = rng.random(6) + 0.1, rng.random(5) + 0.1
+    M, a, b = _cost(x, y, 2), a / a.sum(), b / b.sum()
+    r = sinkhorn(M.astype(np.float32), a.astype(np.float32), b.astype(np.float32), eps=0.005, tol=1e-5)
+    ref = sinkhorn(M, a, b, eps=0.005, tol=1e-10)
+    assert r.converged
+    assert _within_tolerance(float(r.value), float(ref.value), 1e-5, M.max())

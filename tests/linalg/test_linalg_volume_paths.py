@@ -27,8 +27,11 @@ def test_ill_conditioned_batch_switches_to_qr(xp, rng):
     B[1, :, 4] = B[1, :, 3] + 1e-9 * rng.normal(size=20)  # cond ~ 1e9: pivots spread ~ 1e18
     Bx = xp.asarray(B)
     assert _gram_log_volume(Bx, xp.ns) is None
-    got = xp.to_numpy(linalg.log_volume(Bx))
-    np.testing.assert_allclose(got, _qr_reference(B), rtol=1e-9)
+    got, want = xp.to_numpy(linalg.log_volume(Bx)), _qr_reference(B)
+    np.testing.assert_allclose(got[[0, 2]], want[[0, 2]], rtol=1e-9)
+    # QR is backward stable: the last pivot (~1e-9 |B|) moves by ~u |B| from one LAPACK
+    # to another, its log by ~1e-7. The Gram path would be off by ~u cond^2 ~ 1e2.
+    np.testing.assert_allclose(got[1], want[1], rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("scale", [1e-150, 1e150])
