@@ -30,6 +30,7 @@ __all__ = [
     "from_numpy",
     "index_array",
     "is_array",
+    "is_numpy",
     "is_torch",
     "namespace",
     "np_namespace",
@@ -78,6 +79,10 @@ def device(x: Array) -> Any:
 
 def is_torch(xp: Namespace) -> bool:
     return array_api_compat.is_torch_namespace(xp)
+
+
+def is_numpy(xp: Namespace) -> bool:
+    return array_api_compat.is_numpy_namespace(xp)
 
 
 def to_numpy(x: Array, dtype: Any = np.float64) -> np.ndarray:

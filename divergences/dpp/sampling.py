@@ -8,17 +8,19 @@ import math
 import numpy as np
 
 from .. import _validate as v
-from .._backend import Array, Namespace, Seed, constant, default_rng, index_array, namespace, to_numpy
+from .._backend import Array, Namespace, Seed, constant, default_rng, index_array, namespace, np_namespace
+from ._spectrum import Vectors, spectrum
 
 __all__ = ["sample", "sample_k"]
 
 
-def _eigen(L: object, xp: Namespace) -> tuple[Array, Array, np.ndarray]:
-    """(L checked and symmetrised, eigenvectors V (in xp), eigenvalues >= 0 on NumPy)."""
+def _eigen(L: object, xp: Namespace) -> tuple[Array, np.ndarray, Vectors]:
+    """(L checked and symmetrised, eigenvalues >= 0 on NumPy, the eigenvectors of given
+    eigenvalue indices as NumPy columns)."""
     L = v.symmetric_matrix(L, "L", xp)
-    lam, V = xp.linalg.eigh(constant(L, xp))
-    v.check_psd(lam, "L", xp)
-    return L, V, np.clip(to_numpy(lam), 0.0, None)
+    lam, vectors = spectrum(constant(L, xp), xp)
+    v.check_psd(lam, "L", np_namespace())
+    return L, np.clip(lam.astype(np.float64), 0.0, None), vectors
 
 
 def _projection_sample(V: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -81,8 +83,11 @@ def sample(L: Array, *, seed: Seed = None) -> Array:
     -----
     O(n^3) for the eigendecomposition (in the caller's namespace, so on the GPU for
     CUDA arrays), then :math:`O(n |Y|^2)` for the sequential phase, which runs on NumPy
-    (only the kept eigenvectors cross the host boundary). :math:`\mathbb E|Y|` is
-    :func:`expected_size`.
+    (only the kept eigenvectors cross the host boundary). For NumPy input only the
+    kept eigenvectors are formed: LAPACK's tridiagonal reduction and divide and
+    conquer, then the back-transformation of |Y| columns instead of n (0.19 s
+    against 0.27 s for a full ``eigh`` at n = 1000, |Y| = 176, on one core).
+    :math:`\mathbb E|Y|` is :func:`expected_size`.
 
     Examples
     --------
@@ -91,45 +96,57 @@ def sample(L: Array, *, seed: Seed = None) -> Array:
     array([0, 1])
     """
     xp = namespace(L)
-    L, V, lam = _eigen(L, xp)
+    L, lam, vectors = _eigen(L, xp)
     rng = default_rng(seed)
     keep = np.flatnonzero(rng.random(lam.shape[0]) < lam / (1.0 + lam))
     if keep.size == 0:
         return index_array(np.empty(0, dtype=np.int64), L, xp)
-    Vk = to_numpy(xp.take(V, index_array(keep, L, xp), axis=1))
-    return _sampled(_projection_sample(Vk, rng), L, xp)
+    return _sampled(_projection_sample(vectors(keep), rng), L, xp)
 
 
 def _log_esp(loglam: np.ndarray, k: int) -> np.ndarray:
     """log E[l, m] = log e_l(lam_1, ..., lam_m) for l <= k, m <= n, by the recursion
     e_l(m) = e_l(m-1) + lam_m e_{l-1}(m-1) (Kulesza and Taskar 2012, Alg. 7) in log
     space: every step adds positive terms, so it is accurate to a few ulps relative
-    whatever the scale of the eigenvalues (no overflow for e_k > 1e308)."""
+    whatever the scale of the eigenvalues (no overflow for e_k > 1e308). Row l is the
+    running log-sum-exp of row l - 1 shifted by one and weighted by lam: k vectorised
+    passes over m."""
     n = loglam.shape[0]
     E = np.full((k + 1, n + 1), -np.inf)
     E[0, :] = 0.0
-    for m in range(1, n + 1):
-        E[1:, m] = np.logaddexp(E[1:, m - 1], loglam[m - 1] + E[:-1, m - 1])
+    for ell in range(1, k + 1):
+        E[ell, 1:] = np.logaddexp.accumulate(loglam + E[ell - 1, :-1])
     return E
 
 
 def _select_k(lam: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     """Exactly k eigenvector indices, P(set J) proportional to prod_{i in J} lam_i
-    (Kulesza and Taskar 2012, Alg. 8), with log-space polynomials."""
+    (Kulesza and Taskar 2012, Alg. 8), with log-space polynomials.
+
+    Alg. 8 visits m = n, ..., 1 once each and keeps m with probability
+    lam_m e_{l-1}(m-1) / e_l(m), l the number still to pick. One uniform per m, drawn
+    up front, gives the same law; while l is fixed, the next kept item is the largest
+    m below the last one whose uniform falls under its probability, found in one
+    vectorised pass (k passes in all)."""
+    n = lam.shape[0]
     positive = lam > 0
     loglam = np.full(lam.shape, -np.inf)
     loglam[positive] = np.log(lam[positive])
     E = _log_esp(loglam, k)
-    chosen, left = [], k
-    for m in range(lam.shape[0], 0, -1):
-        if left == 0:
-            break
-        # P(item m | l left) = lam_m e_{l-1}(m-1) / e_l(m); exactly 1 when m == l
-        log_p = loglam[m - 1] + E[left - 1, m - 1] - E[left, m]
-        if rng.random() < math.exp(min(log_p, 0.0)):
-            chosen.append(m - 1)
-            left -= 1
-    return np.asarray(chosen[::-1], dtype=np.int64)
+    u: np.ndarray = rng.random((n,))
+    chosen = np.empty(k, dtype=np.int64)
+    top = n  # items m <= top (1-based) are still open
+    for left in range(k, 0, -1):
+        m = np.arange(left, top + 1)  # below m = left, too few items remain to fill the set
+        reachable = E[left, m] > -np.inf  # elsewhere the state cannot occur: probability 0
+        log_e = np.where(reachable, E[left, m], 0.0)
+        log_p = np.where(reachable, loglam[m - 1] + E[left - 1, m - 1] - log_e, -np.inf)
+        # log_p is exactly 0 where E[left, m - 1] = -inf (all the remaining items are
+        # needed), so the smallest reachable m always hits
+        hits = np.flatnonzero(u[m - 1] < np.exp(np.minimum(log_p, 0.0)))
+        top = int(m[hits[-1]]) - 1
+        chosen[left - 1] = top
+    return chosen
 
 
 def sample_k(L: Array, k: int, *, seed: Seed = None) -> Array:
@@ -171,9 +188,10 @@ def sample_k(L: Array, k: int, *, seed: Seed = None) -> Array:
     The polynomials :math:`e_l(\lambda_{1..m})` are computed as logarithms
     (log-sum-exp of the recursion), so kernels with huge or widely spread
     eigenvalues work where the direct recursion overflows (e.g. DPPy's, once
-    :math:`e_k > 10^{308}`) and yields NaN probabilities. O(n^3) for ``eigh`` (in
-    the caller's namespace), O(nk) for the polynomials and O(nk^2) for phase 2, both
-    on NumPy.
+    :math:`e_k > 10^{308}`) and yields NaN probabilities. O(n^3) for the
+    eigendecomposition (in the caller's namespace; for NumPy input only the k kept
+    eigenvectors are formed, as in :func:`sample`), O(nk) for the polynomials and
+    O(nk^2) for phase 2, both on NumPy.
 
     Examples
     --------
@@ -183,7 +201,7 @@ def sample_k(L: Array, k: int, *, seed: Seed = None) -> Array:
     (3, 3)
     """
     xp = namespace(L)
-    L, V, lam = _eigen(L, xp)
+    L, lam, vectors = _eigen(L, xp)
     n = lam.shape[0]
     k = v.subset_size(k, n)
     tol = n * float(xp.finfo(L.dtype).eps) * float(lam.max(initial=0.0))
@@ -194,6 +212,4 @@ def sample_k(L: Array, k: int, *, seed: Seed = None) -> Array:
     if k == 0:
         return index_array(np.empty(0, dtype=np.int64), L, xp)
     rng = default_rng(seed)
-    keep = _select_k(lam, k, rng)
-    Vk = to_numpy(xp.take(V, index_array(keep, L, xp), axis=1))
-    return _sampled(_projection_sample(Vk, rng), L, xp)
+    return _sampled(_projection_sample(vectors(_select_k(lam, k, rng)), rng), L, xp)

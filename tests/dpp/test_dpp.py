@@ -244,6 +244,14 @@ def test_sampler_reproducible_from_a_seed():
     assert sample_k(L5, 3, seed=3).tolist() == sample_k(L5, 3, seed=3).tolist()
 
 
+def test_sampler_in_float32_draws_as_in_float64():
+    # the eigenvalues differ by ~1e-7 relative: the same uniforms give the same sets
+    L = L5.astype(np.float32)
+    for seed in range(5):
+        assert sample(L, seed=seed).tolist() == sample(L5, seed=seed).tolist()
+        assert sample_k(L, 2, seed=seed).tolist() == sample_k(L5, 2, seed=seed).tolist()
+
+
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_k_dpp_sizes_and_law(k):
     N = 2000
@@ -478,6 +486,8 @@ def test_gdpp_gradients_finite_at_repeated_and_equal_eigenvalues(rng):
 _NS = np.array([[1.0, 0.5], [0.0, 1.0]])  # not symmetric
 _IND = np.array([[1.0, 2.0], [2.0, 1.0]])  # indefinite
 _NAN = np.array([[1.0, np.nan], [np.nan, 1.0]])
+# item 0 is chosen first; its row puts inf at item 2, which is never chosen
+_INF_ROW = np.array([[3.0, 0.1, np.inf], [0.1, 2.0, 0.0], [np.inf, 0.0, 1.0]])
 _BAD = {
     "non-square L": (marginal_kernel, (np.ones((2, 3)),), "L", "square"),
     "vector L": (sample, (np.ones(3),), "L", "shape"),
@@ -497,6 +507,7 @@ _BAD = {
     "non-symmetric greedy": (greedy_map, (_NS, 2), "L", "symmetric"),
     "nan greedy": (greedy_map, (np.array([[2.0, np.nan], [np.nan, 1.0]]), 2), "L", "NaN"),
     "nan diagonal greedy": (greedy_map, (np.diag([1.0, np.nan]), 1), "L", "NaN"),
+    "inf in a read row greedy": (greedy_map, (_INF_ROW, 2), "L", "infinite"),
     "non-square greedy": (greedy_map, (np.ones((2, 3)), 1), "L", "square"),
     "subset out of range": (log_likelihood, (np.eye(3), [0, 3]), "subset", "out of range"),
     "negative subset": (log_likelihood, (np.eye(3), [-1]), "subset", "out of range"),
@@ -524,6 +535,8 @@ def test_bad_input_on_backends(xp):
         sample(xp.asarray(_NS), seed=0)
     with pytest.raises(ValueError, match="positive semi-definite"):
         sample_k(xp.asarray(_IND), 1, seed=0)
+    with pytest.raises(ValueError, match="infinite"):
+        greedy_map(xp.asarray(_INF_ROW), 2)
     with pytest.raises(ValueError, match="subset"):
         log_likelihood(xp.asarray(np.eye(3)), xp.asarray(np.array([0, 0]), xp.int64))
 
