@@ -85,8 +85,8 @@ def sample(L: Array, *, seed: Seed = None) -> Array:
     CUDA arrays), then :math:`O(n |Y|^2)` for the sequential phase, which runs on NumPy
     (only the kept eigenvectors cross the host boundary). For NumPy input only the
     kept eigenvectors are formed: LAPACK's tridiagonal reduction and divide and
-    conquer, then the back-transformation of |Y| columns instead of n (0.19 s
-    against 0.27 s for a full ``eigh`` at n = 1000, |Y| = 176, on one core).
+    conquer, then the back-transformation of :math:`|Y|` columns instead of n (0.19 s
+    against 0.27 s for a full ``eigh`` at n = 1000, :math:`|Y|` = 176, on one core).
     :math:`\mathbb E|Y|` is :func:`expected_size`.
 
     Examples
