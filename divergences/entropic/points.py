@@ -102,7 +102,10 @@ def sinkhorn_points(
     eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
     method = check.choice(method, "method", METHODS)
     pb, live = cloud_problem(x, y, a, b, p, unbalanced, block_size, xp, normalize_flag(normalize))
-    spread = bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p
+    try:
+        spread = bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p
+    except OverflowError:  # a Python float's power raises where an array's gives inf
+        spread = math.inf
     if not math.isfinite(spread):
         raise ValueError(f"x, y: |x - y|^p overflows {pb.x.dtype} at p = {pb.p:g}")
     scale = max(eps, spread)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .._backend import Array, Namespace, constant
 
 __all__ = ["DENSE_ENTRIES", "bounding_diagonal", "euclidean_cost", "relative_euclidean_cost"]
@@ -57,4 +59,10 @@ def bounding_diagonal(*clouds: Array, xp: Namespace) -> float:
     """Diagonal of the joint bounding box of (n, d) clouds: at least every distance
     between their points (the scale eps-scaling starts from)."""
     both = clouds[0] if len(clouds) == 1 else xp.concat(list(clouds), axis=0)
-    return float(xp.linalg.vector_norm(xp.max(both, axis=0) - xp.min(both, axis=0)))
+    extent = xp.max(both, axis=0) - xp.min(both, axis=0)
+    # the norm of extent / its largest entry: sum of squares <= d, so a diagonal that
+    # is representable (coordinates near 1e160, say) does not overflow on the way
+    largest = float(xp.max(extent))
+    if not 0.0 < largest < math.inf:
+        return largest
+    return largest * float(xp.linalg.vector_norm(extent / largest))
