@@ -37,7 +37,7 @@ BLOCK_ENTRIES = 2**18
 FAST_TOL = 1e-4
 
 __all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "lift_cols", "lift_rows",
-           "row_bounds", "softmin", "transport_terms"]
+           "row_bounds", "shifted_softmin", "softmin", "transport_terms"]
 
 
 @dataclass(frozen=True)
@@ -166,22 +166,31 @@ def row_bounds(X: Array, hw: Array, cells: ColumnCells, kx: Namespace) -> Array:
 
 def bounded_softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, cells: ColumnCells, block: int,
                     kx: Namespace, fast: bool) -> Array:
-    """-eps LSE_j(log w_j + (h_j - |x_i - y_j|^2)/eps), p = 2, with each row shifted
-    by its cell bound B_i (:func:`row_bounds`) folded into one matrix product,
+    """:func:`shifted_softmin` over every column, rows shifted by their cell bounds
+    (:func:`row_bounds`), in blocks of ``block`` rows. The largest term of a row is
+    at least exp(-4 D r / eps) (D the distance to the best column, r its cell's
+    radius): it does not underflow at the cell sizes used."""
+    hw = h + eps * safe_log(w, kx)
+    return shifted_softmin(X, Y, hw, row_bounds(X, hw, cells, kx), eps, kx, fast,
+                           lambda Xa, Ya: (Xa[r, :] @ kx.matrix_transpose(Ya) for r in _blocks(X.shape[0], block)))
+
+
+def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Namespace, fast: bool,
+                    products) -> Array:
+    """-eps LSE_j((hw_j - |x_i - y_j|^2)/eps), p = 2, hw = h + eps log w, for a bound
+    B_i >= max_j (hw_j - |x_i - y_j|^2) folded into one matrix product,
 
         E_ij = [x_i, 1, -c_i] . [2 y_j/eps, (hw_j - |y_j|^2)/eps, 1] = (hw_j - C_ij - B_i)/eps <= 0,
-        c_i = (|x_i|^2 + B_i)/eps,  hw = h + eps log w,
+        c_i = (|x_i|^2 + B_i)/eps,
 
-    so a block costs one product, one exponential and one sum (no max pass). The
-    largest term of a row is at least exp(-4 D r / eps) (D the distance to the best
-    column, r its cell's radius): it does not underflow at the cell sizes used; a
-    row that does comes back non-finite and the caller takes the max-shifted path."""
+    so a block costs one product, one exponential and one sum (no max pass).
+    ``products(Xa, Ya)`` yields the row blocks of E (over all or over kept columns).
+    A row whose terms all underflow comes back non-finite; the caller then takes the
+    max-shifted path."""
     dtype = kx.float32 if fast else X.dtype
-    hw = h + eps * safe_log(w, kx)
-    B = row_bounds(X, hw, cells, kx)
     Xa = kx.astype(lift_rows(X, -(kx.sum(X * X, axis=1) + B) / eps, kx), dtype)
-    Ya = kx.matrix_transpose(kx.astype(lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype))
-    sums = [exp_row_sums(Xa[r, :] @ Ya, kx) for r in _blocks(X.shape[0], block)]
+    Ya = kx.astype(lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype)
+    sums = [exp_row_sums(E, kx) for E in products(Xa, Ya)]
     total = kx.astype(sums[0] if len(sums) == 1 else kx.concat(sums), X.dtype)
     return -(eps * kx.log(total) + B)
 

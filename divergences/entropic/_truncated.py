@@ -3,9 +3,8 @@ iterations and the blocks of the plan, each over the kept columns of a row cell.
 
 from __future__ import annotations
 
-
 from .._backend import Array, Namespace, device, to_numpy
-from .._numerics import clip_below_zero, exp_inplace, exp_row_sums, logsumexp, safe_log
+from .._numerics import clip_below_zero, exp_inplace, logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from . import _online as o
 from ._cells import CellBound
@@ -41,23 +40,12 @@ def truncated_softmin(h, w, X, Y, eps: float, blocks: list, p: float, kx: Namesp
 
 
 def _bounded_softmin(h, w, X, Y, eps: float, blocks: list, bound: CellBound, kx: Namespace, fast: bool) -> Array:
-    """The p = 2 soft-min with each row's exponents shifted by the cell bound
-    c_i = |x_i|^2/eps + B_I/eps (:class:`CellBound`) folded into one matrix product,
-
-        E_ij = [x_i, 1, -c_i] . [2 y_j/eps, (h_j + eps log w_j - |y_j|^2)/eps, 1]
-             = (h_j + eps log w_j - C_ij - B_I)/eps <= 0,
-
-    so a block costs one product, one exponential and one sum: no max pass and no
-    temporaries. A row whose exponents all underflow comes back -inf and the caller
-    takes the max-shifted path."""
-    dtype = kx.float32 if fast else X.dtype
-    dev = device(X)
+    """:func:`~._online.shifted_softmin` over the kept columns of each row cell, the
+    rows shifted by their cell's bound B_I (:class:`CellBound`)."""
     hw = h + eps * safe_log(w, kx)
-    B = kx.asarray(bound.per_row(to_numpy(hw)), dtype=X.dtype, device=dev) / eps
-    Xa = kx.astype(o.lift_rows(X, -(kx.sum(X * X, axis=1) / eps + B), kx), dtype)
-    Ya = kx.astype(o.lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype)
-    sums = [exp_row_sums(Xa[s:e, :] @ kx.matrix_transpose(kx.take(Ya, idx, axis=0)), kx) for s, e, idx in blocks]
-    return -eps * (kx.log(kx.astype(kx.concat(sums), X.dtype)) + B)
+    B = kx.asarray(bound.per_row(to_numpy(hw)), dtype=X.dtype, device=device(X))
+    return o.shifted_softmin(X, Y, hw, B, eps, kx, fast, lambda Xa, Ya: (
+        Xa[s:e, :] @ kx.matrix_transpose(kx.take(Ya, idx, axis=0)) for s, e, idx in blocks))
 
 
 def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProblem):
