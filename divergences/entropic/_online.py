@@ -14,6 +14,7 @@ n = 10^4).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -35,9 +36,16 @@ BLOCK_ENTRIES = 2**18
 # over below it (the float32 rounding of exponents of size diameter^p / eps limits
 # how far the float32 map can go).
 FAST_TOL = 1e-4
+# ... and no further than the marginal error float32 exponents can resolve: costs in
+# the frame's units lie in [0, 1], so an exponent (g - C) / eps carries a rounding
+# error of about 2^-24 / eps, and the marginals one of that relative size; below
+# FLOAT32_FLOOR / eps the float32 iterations stall while float64 ones converge.
+# (64 ulps: at 16 a 7 x 6 problem at p = 3 still stalled for 800 to 2000 float32
+# iterations; at 64 it takes 80 in all, as fast as float64 throughout.)
+FLOAT32_FLOOR = 64 * 2.0**-24
 
-__all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "lift_cols", "lift_rows",
-           "row_bounds", "shifted_softmin", "softmin", "transport_terms"]
+__all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "fast_tol",
+           "lift_cols", "lift_rows", "row_bounds", "shifted_softmin", "softmin", "transport_terms", "without_gauge"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,8 @@ def softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, tau: float,
     shift = safe_log(w, kx) + h / eps
     if pb.p == 2:
         shift = shift - kx.sum(Y * Y, axis=1) / eps
+    shift, gauge = without_gauge(shift, kx)
+    if pb.p == 2:
         Yt = kx.astype(kx.matrix_transpose(Y) * (2 / eps), dtype)
         shift, Xc = kx.astype(shift, dtype), kx.astype(X, dtype)
         rows = lambda r: logsumexp(Xc[r, :] @ Yt + shift[None, :], 1, kx)  # noqa: E731
@@ -110,7 +120,7 @@ def softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, tau: float,
         shift, Xc, Yc = kx.astype(shift, dtype), kx.astype(X, dtype), kx.astype(Y, dtype)
         rows = lambda r: logsumexp(shift[None, :] - euclidean_cost(Xc[r, :], Yc, pb.p, kx) / eps, 1, kx)  # noqa: E731
     parts = [rows(r) for r in _blocks(X.shape[0], pb.block)]
-    lse = kx.astype(parts[0] if len(parts) == 1 else kx.concat(parts), X.dtype)
+    lse = kx.astype(parts[0] if len(parts) == 1 else kx.concat(parts), X.dtype) + gauge
     if pb.p == 2:
         lse = lse - kx.sum(X * X, axis=1) / eps
     return to_namespace(-tau * eps * lse, xp)
@@ -185,14 +195,37 @@ def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Nam
 
     so a block costs one product, one exponential and one sum (no max pass).
     ``products(Xa, Ya)`` yields the row blocks of E (over all or over kept columns).
-    A row whose terms all underflow comes back non-finite; the caller then takes the
-    max-shifted path."""
+
+    A row whose largest term may be subnormal comes back NaN, and the caller takes
+    the max-shifted path: a subnormal exponential keeps few significant bits (e^-100
+    in float32 about 5%), so a bound far above a row's maximum (coarse cells at small
+    eps) would give a quietly inexact sum, and a slow one. A sum of at least
+    m 2^26 times the smallest normal number has its largest term normal and the
+    subnormal ones below 2^-50 of it."""
     dtype = kx.float32 if fast else X.dtype
+    hw, gauge = without_gauge(hw, kx)
+    B = B - gauge
     Xa = kx.astype(lift_rows(X, -(kx.sum(X * X, axis=1) + B) / eps, kx), dtype)
     Ya = kx.astype(lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype)
     sums = [exp_row_sums(E, kx) for E in products(Xa, Ya)]
     total = kx.astype(sums[0] if len(sums) == 1 else kx.concat(sums), X.dtype)
-    return -(eps * kx.log(total) + B)
+    normal = float(kx.finfo(dtype).smallest_normal) * 2.0**26 * Y.shape[0]
+    total = kx.where(total >= normal, total, kx.asarray(math.nan, dtype=total.dtype, device=device(total)))
+    return -(eps * kx.log(total) + B + gauge)
+
+
+def without_gauge(shift: Array, kx: Namespace) -> tuple[Array, Array]:
+    """``shift - k`` and k = max(shift) (0 if no entry is finite).
+
+    The potentials' gauge (f + k, g - k) is free and drifts during the iterations;
+    the exponents (h_j - C_ij) / eps only need h up to that constant. Taken out
+    before the cast to float32 and added back after it, the entries stay of size
+    diameter^p / eps and so does their rounding, 2^-24 diameter^p / eps, not
+    2^-24 |k| / eps (a drift of k = 30 cost units made the soft-min 250 times less
+    accurate at eps = 2e-4 diameter^2)."""
+    k = kx.max(shift)
+    k = kx.where(kx.isfinite(k), k, kx.zeros_like(k))
+    return shift - k, k
 
 
 def block_cost(Xb: Array, Y: Array, pb: CloudProblem) -> Array:
@@ -349,14 +382,19 @@ def _bracket(f: Array, g: Array, eps: float, pb: CloudProblem) -> tuple[Array, A
 
 
 
+def fast_tol(tol: float, eps: float) -> float:
+    """The marginal error float32 blocks iterate to at eps (costs in [0, 1])."""
+    return max(tol, FAST_TOL, FLOAT32_FLOOR / eps)
+
+
 def solve(pb: CloudProblem, eps: float, tol: float, max_iter: int, scale: float,
           schedule: tuple[float, float, int], blame: str = "x, y") -> Outcome:
     """Eps-scaled Sinkhorn on the clouds from ``scale`` down to ``eps``
     (``schedule``: factor, stage tolerance, stage iterations): float32 blocks down
-    to marginal error max(tol, FAST_TOL) on at most half the iterations, then
+    to marginal error :func:`fast_tol` on at most half the iterations, then
     float64 ones to ``tol``; the float64 error is the one reported. A map not
     finite at its start raises a ValueError naming ``blame``."""
-    fast = run(lambda g, e: OnlineMap.at(pb, g, e, True), pb.xp.zeros_like(pb.b), eps, max(tol, FAST_TOL),
+    fast = run(lambda g, e: OnlineMap.at(pb, g, e, True), pb.xp.zeros_like(pb.b), eps, fast_tol(tol, eps),
                max_iter // 2, scale, *schedule, blame)
     g = fast.map.potentials(fast.step)[1]
     out = solve_at(OnlineMap.at(pb, g, eps), tol, max_iter - fast.n_iter, blame)

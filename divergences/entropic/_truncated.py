@@ -23,19 +23,21 @@ def truncated_softmin(h, w, X, Y, eps: float, blocks: list, p: float, kx: Namesp
     shift = safe_log(w, kx) + h / eps
     out = []
     if p == 2:
-        shift = kx.astype(shift - kx.sum(Y * Y, axis=1) / eps, dtype)
+        shift, gauge = o.without_gauge(shift - kx.sum(Y * Y, axis=1) / eps, kx)
+        shift = kx.astype(shift, dtype)
         Y2 = kx.astype(Y * (2 / eps), dtype)
         Xc = kx.astype(X, dtype)
         for s, e, idx in blocks:
             Yb = kx.take(Y2, idx, axis=0)
             out.append(logsumexp(Xc[s:e, :] @ kx.matrix_transpose(Yb) + kx.take(shift, idx)[None, :], 1, kx))
-        lse = kx.astype(kx.concat(out), X.dtype) - kx.sum(X * X, axis=1) / eps
+        lse = kx.astype(kx.concat(out), X.dtype) + gauge - kx.sum(X * X, axis=1) / eps
     else:
+        shift, gauge = o.without_gauge(shift, kx)
         shift, Xc, Yc = kx.astype(shift, dtype), kx.astype(X, dtype), kx.astype(Y, dtype)
         for s, e, idx in blocks:
             C = euclidean_cost(Xc[s:e, :], kx.take(Yc, idx, axis=0), p, kx)
             out.append(logsumexp(kx.take(shift, idx)[None, :] - C / eps, 1, kx))
-        lse = kx.astype(kx.concat(out), X.dtype)
+        lse = kx.astype(kx.concat(out), X.dtype) + gauge
     return -eps * lse
 
 

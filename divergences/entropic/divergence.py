@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
 from ..transport._cost import DENSE_ENTRIES, euclidean_cost
 from . import _online as o
-from ._dense import COMPENSATED_FROM, anneal_start, entropic_dual, normalised_eps, solve
+from ._dense import COMPENSATED_FROM, anneal_start, entropic_dual, solve
+from ._frame import Frame
 from ._solver import run
 from ._symmetric import SymmetricMap, dense_softmin
 from ._common import SCALING, STAGE_ITER, STAGE_TOL, normalize_flag, not_converged, options
@@ -82,9 +82,12 @@ def sinkhorn_divergence(
     (eps by r^p), and each term is solved at unit mass, so S(s x + c, s y + c) at
     eps s^p is s^p S(x, y) at eps; for eps above the cost's range the terms are
     computed with compensated sums, so S tends to half the energy distance (p = 1)
-    as eps -> inf instead of cancelling to noise. Each term is solved to marginal error ``tol``, so S is exact to about
-    ``tol`` times the cost's scale: values of that size (negative ones included)
-    are round-off; identical inputs give exactly 0. The two self-transport terms use the symmetric update
+    as eps -> inf instead of cancelling to noise. Each term is solved to marginal
+    error ``tol``, so S is exact to about ``tol`` times the cost's scale: values of
+    that size (negative ones included) are round-off. Identical inputs give exactly
+    0, and so do clouds whose r^p lies below the dtype's smallest normal number
+    (0 <= S <= r^p); an r^p that overflows is refused naming ``x, y``. The two
+    self-transport terms use the symmetric update
     f <- (f + softmin(f)) / 2 (Feydy et al. 2019, Sec. 3.1), which converges in a
     few iterations where alternating Sinkhorn crawls on nearly diagonal plans.
 
@@ -106,6 +109,8 @@ def sinkhorn_divergence(
     if _same_measure(x, y, a, b, xp):  # S = 0 exactly, not up to the solvers' tolerance
         return 0.0 * (xp.sum(x) - xp.sum(y) + xp.sum(a) - xp.sum(b))
     frame = Frame.of(x, y, p, xp)
+    if frame.negligible:  # 0 <= S <= max |x - y|^p <= r^p, below the smallest normal number
+        return 0.0 * (xp.sum(x) - xp.sum(y) + xp.sum(a) - xp.sum(b))
     xs, ys, e = frame.points(x), frame.points(y), frame.eps(eps, x.dtype, xp)
     mass = xp.sum(a)
     a, b = a / mass, b / xp.sum(b)
@@ -117,46 +122,6 @@ def sinkhorn_divergence(
         cross = sinkhorn_points(xs, ys, a, b, p=p, **opts).entropic_value
         selves = [_self_points(s, w, p, xp, **opts) for s, w in ((xs, a), (ys, b))]
     return frame.value(mass * (cross - (selves[0] + selves[1]) / 2))
-
-
-@dataclass(frozen=True)
-class Frame:
-    """Coordinates centred on the joint bounding box and divided by its diagonal r,
-    so costs lie in [0, 1] and eps' = eps / r^p; S = r^p S'."""
-
-    centre: Array  # half the box's centre
-    radius: float
-    p: float
-
-    @classmethod
-    def of(cls, x: Array, y: Array, p: float, xp: Namespace) -> "Frame":
-        xc, yc = constant(x, xp), constant(y, xp)
-        # The centre of the bounding box, halved (and the box's half-widths):
-        # coordinates near the float maximum must not overflow here.
-        lo = xp.minimum(xp.min(xc, axis=0), xp.min(yc, axis=0))
-        hi = xp.maximum(xp.max(xc, axis=0), xp.max(yc, axis=0))
-        centre, half = lo / 4 + hi / 4, hi / 2 - lo / 2
-        top = float(xp.max(half))
-        radius = 2 * top * float(xp.linalg.vector_norm(half / top)) if top > 0 else 1.0
-        if not math.isfinite(radius):
-            raise ValueError(f"x, y: the spread of the points overflows {x.dtype}")
-        return cls(centre, radius, p)
-
-    def points(self, z: Array) -> Array:
-        return (z / 2 - self.centre) * (2 / self.radius)
-
-    def eps(self, eps: float, dtype, xp: Namespace) -> float:
-        return normalised_eps(eps, self.radius ** self.p if self._power_finite else math.inf, dtype, xp, "x, y")
-
-    @property
-    def _power_finite(self) -> bool:
-        return self.p * math.log(self.radius) < 709
-
-    def value(self, s: Array) -> Array:
-        """r^p s, refused when r^p itself overflows (|x - y|^p is not representable)."""
-        if not self._power_finite:
-            raise ValueError(f"x, y: |x - y|^p overflows at p = {self.p:g} (spread {self.radius:.3g})")
-        return s * self.radius ** self.p
 
 
 def _same_measure(x: Array, y: Array, a: Array, b: Array, xp: Namespace) -> bool:

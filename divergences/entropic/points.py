@@ -8,14 +8,15 @@ from dataclasses import replace
 from .. import _validate as check
 from .._backend import Array, Namespace, constant, device, namespace
 from .._results import TransportResult
-from ..transport._cost import bounding_diagonal, euclidean_cost
+from ..transport._cost import euclidean_cost
 from . import _multiscale as ms
 from . import _online as o
 from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, normalize_flag, not_converged, options, penalty
+from ._frame import Frame
 from ._units import Units
 from .sinkhorn import sinkhorn
 
-__all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "first_order", "mass_units", "sinkhorn_points"]
+__all__ = ["BLOCK_ENTRIES", "cloud_dual", "cloud_problem", "cloud_units", "first_order", "sinkhorn_points"]
 
 BLOCK_ENTRIES = o.BLOCK_ENTRIES
 
@@ -83,10 +84,18 @@ def sinkhorn_points(
 
     Notes
     -----
+    The clouds are solved in the units of their joint bounding box: centred, divided
+    by its diagonal r (eps by r^p, so every cost lies in [0, 1] and the float32 blocks
+    neither overflow nor underflow at any spread), and the results are mapped back
+    (values and bounds by r^p, potentials by r^p, point gradients by r^(p - 1)); a
+    cost unit r^p that overflows is refused with a ``ValueError`` naming ``x, y``.
     Balanced problems are solved at unit mass (a / sum a, b / sum b) and mapped back
     exactly, as in :func:`divergences.sinkhorn`: ``tol`` and ``marginal_error`` are
     relative to the mass, and masses t a, t b take the iterations of a, b and give
     t ``value``, t ``lower``, t ``upper`` and t OT_eps + eps t (t - 1 - log t).
+    float32 clouds are iterated in float32: their exponents (g - C) / eps carry a
+    rounding error of about 2^-24 diameter^p / eps, so marginal errors below about
+    4e-6 diameter^p / eps may not be reached (pass float64 clouds for those).
     Time O(n m d) per iteration (two log-sum-exp passes); memory
     O((n + m) d + block_size m).
 
@@ -102,37 +111,34 @@ def sinkhorn_points(
     eps, tol, max_iter, on_fail = options(eps, tol, max_iter, on_fail)
     method = check.choice(method, "method", METHODS)
     pb, live = cloud_problem(x, y, a, b, p, unbalanced, block_size, xp, normalize_flag(normalize))
-    try:
-        spread = bounding_diagonal(pb.x, pb.y, xp=xp) ** pb.p
-    except OverflowError:  # a Python float's power raises where an array's gives inf
-        spread = math.inf
-    if not math.isfinite(spread):
-        raise ValueError(f"x, y: |x - y|^p overflows {pb.x.dtype} at p = {pb.p:g}")
-    scale = max(eps, spread)
-    method = _method(method, pb, eps, scale)
+    frame = Frame.of(pb.x, pb.y, pb.p, xp)
+    frame.refuse_negligible(pb.x.dtype)
+    eps_unit = frame.unit_eps(eps)
+    method = _method(method, pb, eps_unit)
     if method == "dense":
         M = euclidean_cost(live[0], live[1], pb.p, xp)
         return sinkhorn(M, live[2], live[3], eps=eps, tol=tol, max_iter=max_iter, unbalanced=unbalanced,
                         on_fail=on_fail)
-    un, unit = mass_units(pb, eps)
+    un, unit = cloud_units(pb, frame, eps)
+    scale = max(eps_unit, 1.0)  # the framed clouds' diagonal is 1
     if method == "multiscale":
         if pb.rho is not None:
             raise ValueError("method='multiscale' solves balanced problems only; pass unbalanced=None")
-        truncated = ms.solve_points(unit, eps, tol, max_iter, scale, _needs_grad(x, y))
+        truncated = ms.solve_points(unit, eps_unit, tol, max_iter, scale, _needs_grad(x, y))
         f, g, cost, mass, Gx, Gy, lower, upper = truncated.terms
         n_iter, error, converged = truncated.n_iter, truncated.error, truncated.converged
     else:
-        out = o.solve(unit, eps, tol, max_iter, scale, (SCALING, STAGE_TOL, STAGE_ITER), blame="x, y")
+        out = o.solve(unit, eps_unit, tol, max_iter, scale, (SCALING, STAGE_TOL, STAGE_ITER), blame="x, y")
         f, g = out.map.potentials(out.step)
-        cost, mass, Gx, Gy = o.transport_terms(f, g, eps, unit)
-        lower, upper = o.bracket(f, g, eps, unit) if pb.rho is None else (None, None)
+        cost, mass, Gx, Gy = o.transport_terms(f, g, eps_unit, unit)
+        lower, upper = o.bracket(f, g, eps_unit, unit) if pb.rho is None else (None, None)
         n_iter, error, converged = out.n_iter, out.error, out.converged
     if not converged:
         not_converged(on_fail, error, tol, n_iter)
-    dual = un.entropic(cloud_dual(f, g, mass, eps, unit, xp))
+    dual = un.entropic(cloud_dual(f, g, mass, eps_unit, unit, xp))
     f, g = un.potential(f), un.potential(g)
     if Gx is not None:
-        Gx, Gy = un.ta * Gx, un.ta * Gy
+        Gx, Gy = un.ta * frame.gradient(Gx), un.ta * frame.gradient(Gy)
     moved = first_order(live, pb, (Gx, Gy, f, g), xp)
     if lower is not None:
         lower, upper = un.bound(lower), un.bound(upper)
@@ -157,30 +163,31 @@ def _needs_grad(*arrays: Array) -> bool:
     return any(getattr(t, "requires_grad", False) for t in arrays)
 
 
-def mass_units(pb: o.CloudProblem, eps: float) -> tuple[Units, o.CloudProblem]:
-    """The units of a balanced problem with masses t_a = sum a, t_b = sum b (equal up
-    to round-off), and the problem with unit masses a / t_a, b / t_b. The solve then
-    sees the same numbers, tolerance and iterations at every mass, and the results
-    map back exactly as in :class:`~._units.Units` (costs are not rescaled here: the
-    clouds' own units set the schedule). Unbalanced problems are not homogeneous in
-    the masses and are solved as given."""
+def cloud_units(pb: o.CloudProblem, frame: Frame, eps: float) -> tuple[Units, o.CloudProblem]:
+    """The problem in the frame's units (diagonal 1, costs in [0, 1], eps / r^p) and,
+    when balanced, at unit masses a / t_a, b / t_b (t_a = t_b up to round-off), with
+    the :class:`~._units.Units` that map its results back exactly. The solve then sees
+    the same numbers, tolerance and iterations at every scale of the points and the
+    masses. Unbalanced problems are not homogeneous in the masses and keep them;
+    their penalty is in units of cost, rho / r^p."""
+    xp, power = pb.xp, frame.power
+    x, y = frame.points(pb.x), frame.points(pb.y)
     if pb.rho is not None:
-        return Units(1.0, 0.0, 1.0, 1.0, eps, False), pb
-    xp = pb.xp
+        return Units(power, 0.0, 1.0, 1.0, eps, False), replace(pb, x=x, y=y, rho=pb.rho / power)
     ta, tb = float(xp.sum(pb.a)), float(xp.sum(pb.b))
     if not (math.isfinite(ta) and math.isfinite(tb)):
         raise ValueError(f"a, b: the total mass overflows {pb.a.dtype}")
-    un = Units(1.0, 0.0, ta, tb, eps, True)
+    un = Units(power, 0.0, ta, tb, eps, True)
     a, b = un.weights(pb.a, pb.b)
-    return un, replace(pb, a=a, b=b)
+    return un, replace(pb, x=x, y=y, a=a, b=b)
 
 
-def _method(method: str, pb: o.CloudProblem, eps: float, scale: float) -> str:
-    """The rule of ``method="auto"`` (see :func:`sinkhorn_points`)."""
+def _method(method: str, pb: o.CloudProblem, eps_unit: float) -> str:
+    """The rule of ``method="auto"`` (see :func:`sinkhorn_points`), eps in units of diameter^p."""
     if method != "auto":
         return method
     pairs = pb.x.shape[0] * pb.y.shape[0]
-    truncation_pays = pb.rho is None and pairs >= MULTISCALE_PAIRS and eps <= MULTISCALE_EPS * scale
+    truncation_pays = pb.rho is None and pairs >= MULTISCALE_PAIRS and eps_unit <= MULTISCALE_EPS
     return "multiscale" if truncation_pays else "online"
 
 

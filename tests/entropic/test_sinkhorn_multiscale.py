@@ -56,10 +56,10 @@ def test_multiscale_truncates_and_agrees_with_dense(rng, xp, monkeypatch):
 
 def test_auto_rule():
     pb, _ = points.cloud_problem(np.zeros((9000, 2)), np.ones((8000, 2)), None, None, 2.0, None, None, np_namespace())
-    assert points._method("auto", pb, 1e-3, 1.0) == "multiscale"
-    assert points._method("auto", pb, 0.1, 1.0) == "online"
+    assert points._method("auto", pb, 1e-3) == "multiscale"
+    assert points._method("auto", pb, 0.1) == "online"
     small, _ = points.cloud_problem(np.zeros((90, 2)), np.ones((80, 2)), None, None, 2.0, None, None, np_namespace())
-    assert points._method("auto", small, 1e-3, 1.0) == "online"
+    assert points._method("auto", small, 1e-3) == "online"
     with pytest.raises(ValueError, match="balanced"):
         sinkhorn_points(np.zeros((3, 2)), np.ones((3, 2)), eps=0.1, unbalanced=1.0, method="multiscale")
     with pytest.raises(ValueError, match="method"):
