@@ -23,10 +23,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._backend import Array, Namespace
+from .._backend import Array, Namespace, device
 from .._numerics import exp_inplace, safe_log
+from ._blocks import row_blocks
 from ._common import tau
 from ._map import Step
+from ._units import NormalisedCost
 
 __all__ = [
     "DenseMap",
@@ -48,7 +50,7 @@ _ABSORB_SHARE = 0.25
 class Problem:
     """A validated dense entropic problem (arrays of one namespace, dtype, device)."""
 
-    M: Array
+    cost: NormalisedCost
     a: Array
     b: Array
     rho: float | None  # None: balanced
@@ -76,18 +78,25 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
 
     S_ij = log b_j + (g_j - M_ij)/eps; f_i = -tau eps LSE_j S_ij; and
     K_ij = a_i b_j exp((f_i + g_j - M_ij)/eps) = a_i exp(f_i/eps + S_ij), built from
-    the exponentials of the LSE itself: one exp pass over M and two n x m buffers,
-    updated in place (each fresh buffer of this size costs page faults).
+    the exponentials of the LSE itself: one exp per entry, over blocks of rows
+    (:mod:`._blocks`), so the kernel is the only n x m buffer written.
     """
     xp, tau = pb.xp, pb.tau(eps)
-    S = pb.M * (-1.0 / eps)
-    S += (g / eps + safe_log(pb.b, xp))[None, :]
-    smax = xp.max(S, axis=1)
-    S -= smax[:, None]
-    K = exp_inplace(S, xp)
-    lse = smax + xp.log(xp.sum(K, axis=1))
-    f = -tau * eps * lse
-    K *= (pb.a * xp.exp(f / eps + smax))[:, None]
+    n, m = pb.cost.shape
+    h = g / eps + safe_log(pb.b, xp)
+    K = xp.empty((n, m), dtype=pb.a.dtype, device=device(pb.a))
+    parts = []
+    for rows in row_blocks(n, m):
+        S = pb.cost.rows(rows) * (-1.0 / eps)
+        S += h[None, :]
+        smax = xp.max(S, axis=1)
+        S -= smax[:, None]
+        E = exp_inplace(S, xp)
+        f = -tau * eps * (smax + xp.log(xp.sum(E, axis=1)))
+        E *= (pb.a[rows] * xp.exp(f / eps + smax))[:, None]
+        K[rows, :] = E
+        parts.append(f)
+    f = parts[0] if len(parts) == 1 else xp.concat(parts)
     a_eff, b_eff = pb.a, pb.b
     if pb.rho is not None:
         a_eff, b_eff = pb.a * xp.exp(-f / pb.rho), pb.b * xp.exp(-g / pb.rho)
