@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._backend import Array, Namespace
+import numpy as np
+
+from .._backend import Array, Namespace, is_torch
 from .._numerics import flat_dot
 from ..transport._polytope import shrink
 from ._blocks import row_blocks
@@ -49,9 +51,7 @@ def finish(K: Array, u: Array, v: Array, M: NormalisedCost, a: Array, b: Array, 
     fc = None if f is None else _centred(f, xp)
     rows, inner, col, g = [], [], None, None
     for r in blocks:
-        P = K[r, :] * u[r][:, None]
-        P *= v[None, :]
-        K[r, :] = P
+        P = _plan_rows(K, r, u, v, xp)
         Mb = M.rows(r)
         rows.append(xp.sum(P, axis=1))
         inner.append(flat_dot(Mb, P, xp))
@@ -80,6 +80,21 @@ def finish(K: Array, u: Array, v: Array, M: NormalisedCost, a: Array, b: Array, 
     if float(total) != 0.0:
         upper = upper + (err_r @ _join(Me, xp)) / total
     return Finished(K, mass, cost, xp.sum(a * f_ok) + xp.sum(b * g), upper)
+
+
+def _plan_rows(K: Array, r: slice, u: Array, v: Array, xp: Namespace) -> Array:
+    """Rows ``r`` of diag(u) K diag(v), written over K's: in place where a row slice
+    is a view (NumPy, PyTorch), else formed and assigned."""
+    views = is_torch(xp) or isinstance(K, np.ndarray)
+    P = K[r, :]
+    if views:
+        P *= u[r][:, None]
+    else:
+        P = P * u[r][:, None]
+    P *= v[None, :]
+    if not views:
+        K[r, :] = P
+    return P
 
 
 def _centred(f: Array, xp: Namespace) -> Array:

@@ -71,6 +71,7 @@ class Kernel:
     b_eff: Array
     eps: float
     tau: float
+    positive: bool  # a_eff > 0 and b_eff > 0 everywhere: no zero-weight guard needed
 
 
 def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
@@ -100,7 +101,8 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
     a_eff, b_eff = pb.a, pb.b
     if pb.rho is not None:
         a_eff, b_eff = pb.a * xp.exp(-f / pb.rho), pb.b * xp.exp(-g / pb.rho)
-    return Kernel(f, g, K, a_eff, b_eff, eps, tau)
+    positive = bool(xp.all(a_eff > 0)) and bool(xp.all(b_eff > 0))
+    return Kernel(f, g, K, a_eff, b_eff, eps, tau, positive)
 
 
 def step(kn: Kernel, x: Array, pb: Problem) -> Step:
@@ -112,16 +114,21 @@ def step(kn: Kernel, x: Array, pb: Problem) -> Step:
     """
     xp = pb.xp
     v = xp.exp(x)
-    u = _ratio(kn.a_eff, kn.K @ v, xp) ** kn.tau
+    u = _ratio(kn.a_eff, kn.K @ v, kn.positive, xp)
+    if kn.tau != 1.0:
+        u = u ** kn.tau
     uK = u @ kn.K
     target = kn.b_eff if pb.rho is None else kn.b_eff * xp.exp(-kn.eps * x / pb.rho)
     error = xp.sum(xp.abs(v * uK - target))
-    return Step(x, u, kn.tau * xp.log(_ratio(kn.b_eff, uK, xp)), error)
+    return Step(x, u, kn.tau * xp.log(_ratio(kn.b_eff, uK, kn.positive, xp)), error)
 
 
-def _ratio(w: Array, Kv: Array, xp: Namespace) -> Array:
+def _ratio(w: Array, Kv: Array, positive: bool, xp: Namespace) -> Array:
     """w / Kv, and 1 where w = 0: zero-weight points keep their scaling (their rows
-    and columns of K are zero, so the scaling never reaches the plan)."""
+    and columns of K are zero, so the scaling never reaches the plan). ``positive``:
+    w > 0 everywhere, and w / Kv is the whole answer."""
+    if positive:
+        return w / Kv
     positive = w > 0
     return xp.where(positive, w / xp.where(positive, Kv, xp.ones_like(Kv)), xp.ones_like(w))
 
