@@ -20,7 +20,8 @@ __all__ = ["BLOCK_ENTRIES", "row_blocks"]
 BLOCK_ENTRIES = 2**16
 
 
-def row_blocks(n: int, m: int) -> Iterator[slice]:
-    """In-bounds slices covering rows 0..n-1, about ``BLOCK_ENTRIES`` entries each."""
-    step = max(1, BLOCK_ENTRIES // max(m, 1))
+def row_blocks(n: int, m: int, scale: int = 1) -> Iterator[slice]:
+    """In-bounds slices covering rows 0..n-1, about ``scale * BLOCK_ENTRIES``
+    entries each."""
+    step = max(1, scale * BLOCK_ENTRIES // max(m, 1))
     return (slice(start, min(start + step, n)) for start in range(0, n, step))

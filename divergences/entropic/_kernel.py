@@ -42,6 +42,15 @@ __all__ = [
     "step",
 ]
 
+# A Sinkhorn step reads a kernel of more than STEP_BLOCKED_FROM entries (16 MB in
+# float64, past the benchmark machine's caches) in row blocks of STEP_BLOCKS x
+# BLOCK_ENTRIES: K v and u K in one pass through memory. Measured 0.72x to 0.95x
+# the time of a whole solve at n = 2000 (eps' = 1e-2 to 1), no change at n = 1000.
+# Only above eps' = STEP_BLOCKED_EPS (so never in an eps-scaling stage, which starts
+# at 1e-2): u K summed by blocks rounds differently, and at eps' = 1e-4 the
+# conditioning of the potentials (1/eps', and the stages before) turned that into
+# 1e-9 of their value at n = 1600.
+STEP_BLOCKS, STEP_BLOCKED_FROM, STEP_BLOCKED_EPS = 4, 2**21, 2e-2
 # Scalings are absorbed once |log u| or |log v| exceeds this share of log(max float).
 _ABSORB_SHARE = 0.25
 
@@ -72,6 +81,7 @@ class Kernel:
     eps: float
     tau: float
     positive: bool  # a_eff > 0 and b_eff > 0 everywhere: no zero-weight guard needed
+    blocked: bool  # steps read K by row blocks
 
 
 def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
@@ -102,7 +112,8 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
     if pb.rho is not None:
         a_eff, b_eff = pb.a * xp.exp(-f / pb.rho), pb.b * xp.exp(-g / pb.rho)
     positive = bool(xp.all(a_eff > 0)) and bool(xp.all(b_eff > 0))
-    return Kernel(f, g, K, a_eff, b_eff, eps, tau, positive)
+    blocked = n * m > STEP_BLOCKED_FROM and eps >= STEP_BLOCKED_EPS
+    return Kernel(f, g, K, a_eff, b_eff, eps, tau, positive, blocked)
 
 
 def step(kn: Kernel, x: Array, pb: Problem) -> Step:
@@ -114,10 +125,18 @@ def step(kn: Kernel, x: Array, pb: Problem) -> Step:
     """
     xp = pb.xp
     v = xp.exp(x)
-    u = _ratio(kn.a_eff, kn.K @ v, kn.positive, xp)
-    if kn.tau != 1.0:
-        u = u ** kn.tau
-    uK = u @ kn.K
+    n, m = kn.K.shape
+    u_parts, uK = [], None
+    blocks = row_blocks(n, m, STEP_BLOCKS) if kn.blocked else [slice(0, n)]
+    for r in blocks:  # K read once: u K summed as the rows of u are formed
+        K = kn.K[r, :]
+        u = _ratio(kn.a_eff[r], K @ v, kn.positive, xp)
+        if kn.tau != 1.0:
+            u = u ** kn.tau
+        part = u @ K
+        uK = part if uK is None else uK + part
+        u_parts.append(u)
+    u = u_parts[0] if len(u_parts) == 1 else xp.concat(u_parts)
     target = kn.b_eff if pb.rho is None else kn.b_eff * xp.exp(-kn.eps * x / pb.rho)
     error = xp.sum(xp.abs(v * uK - target))
     return Step(x, u, kn.tau * xp.log(_ratio(kn.b_eff, uK, kn.positive, xp)), error)

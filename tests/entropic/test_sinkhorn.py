@@ -213,10 +213,11 @@ def test_bad_input(kwargs, error, pattern):
 
 @pytest.mark.parametrize("unbalanced", [None, 2.0])
 def test_blocked_passes_give_the_one_block_results(xp, rng, monkeypatch, unbalanced):
-    """The kernel and the plan, its cost and the bracket are formed over blocks of
-    rows: with blocks of one or two rows (the last one short) every output is the
-    one-block output to round-off, zero weights included, and the bracket holds."""
-    from divergences.entropic import _blocks
+    """The kernel, the Sinkhorn steps and the plan, its cost and the bracket are
+    formed over blocks of rows: with blocks of one to nine rows (the last one short)
+    every output is the one-block output to round-off, zero weights included, and
+    the bracket holds."""
+    from divergences.entropic import _blocks, _kernel
 
     M = rng.random((13, 11))
     a, b = rng.random(13), rng.random(11)
@@ -228,6 +229,8 @@ def test_blocked_passes_give_the_one_block_results(xp, rng, monkeypatch, unbalan
     assert [s.stop - s.start for s in _blocks.row_blocks(13, 11)] == [1] * 13
     monkeypatch.setattr(_blocks, "BLOCK_ENTRIES", 25)
     assert [s.stop - s.start for s in _blocks.row_blocks(13, 11)] == [2] * 6 + [1]
+    assert [s.stop - s.start for s in _blocks.row_blocks(13, 11, _kernel.STEP_BLOCKS)] == [9, 4]
+    monkeypatch.setattr(_kernel, "STEP_BLOCKED_FROM", 0)
     blocked = sinkhorn(*args, eps=0.05, tol=1e-9, unbalanced=unbalanced)
     fields = ("value", "entropic_value", "plan", "f", "g") + (("lower", "upper") if unbalanced is None else ())
     for name in fields:
