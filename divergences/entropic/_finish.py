@@ -64,6 +64,7 @@ def finish(K: Array, u: Array, v: Array, M: NormalisedCost, a: Array, b: Array, 
     mass, cost = xp.sum(row_sums), _total(inner)
     if fc is None:
         return Finished(K, mass, cost, None, None)
+    assert g is not None and col is not None  # n >= 1: at least one block ran
     s, t = shrink(a, row_sums, xp), shrink(b, col, xp)
     err_c = xp.maximum(b - t * col, xp.zeros_like(b))
     Pt, MPt, Me, fo = [], [], [], []
