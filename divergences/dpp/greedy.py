@@ -129,16 +129,18 @@ def _check_read(L: Array, chosen: list[int], d2: Array, top: float, marked: int,
     construction) and the k^2 entries of L_YY, not by reading the k rows again.
     Maxima and minima propagate NaN: one reduction checks both finiteness and size."""
     n, m = L.shape[0], len(chosen)
-    idx = np.asarray(chosen, dtype=np.int64)
+    # L_YY in ascending index order (a symmetric permutation of it: the same checks),
+    # so that the k^2 reads walk through L forwards instead of jumping about it
+    idx = np.sort(np.asarray(chosen, dtype=np.int64))
     flat = index_array((idx[:, None] * n + idx[None, :]).reshape(-1), L, xp)
     block = xp.reshape(xp.take(xp.reshape(L, (-1,)), flat), (m, m))
     scale = float(xp.max(xp.abs(block)))
     last_row = float(xp.max(xp.abs(L[chosen[-1], :])))
     at_inf = xp.isinf(d2)
-    worst = float(xp.min(xp.where(at_inf, xp.zeros_like(d2), d2)))
+    worst = float(xp.min(xp.where(at_inf, 0.0, d2)))
     if not (math.isfinite(scale) and math.isfinite(last_row) and math.isfinite(worst)):
         raise ValueError("L contains NaN or infinite values in the rows of the chosen items")
-    if int(xp.sum(xp.astype(at_inf, xp.int64))) != marked:
+    if int(xp.count_nonzero(at_inf)) != marked:
         raise ValueError("L contains infinite values in the rows of the chosen items (or entries whose squares overflow)")
     tol = math.sqrt(float(xp.finfo(L.dtype).eps))
     if float(xp.max(xp.abs(block - xp.matrix_transpose(block)))) > tol * scale:

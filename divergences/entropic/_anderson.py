@@ -29,6 +29,7 @@ class Anderson:
     dR: list[Array] = field(default_factory=list)
     dG: list[Array] = field(default_factory=list)
     last: tuple[Array, Array] | None = None  # (T(x), r) of the previous step
+    eyes: dict = field(default_factory=dict)  # identity matrices by size, made once
 
     def reset(self) -> None:
         self.dR.clear()
@@ -49,9 +50,12 @@ class Anderson:
         xp = self.xp
         R, G = xp.stack(self.dR, axis=1), xp.stack(self.dG, axis=1)
         gram = xp.matrix_transpose(R) @ R
-        weight = max(_RIDGE, 16 * float(xp.finfo(gram.dtype).eps))
-        ridge = weight * xp.sum(xp.linalg.diagonal(gram)) + xp.finfo(gram.dtype).smallest_normal
-        eye = xp.eye(gram.shape[0], dtype=gram.dtype, device=device(gram))
+        info = xp.finfo(gram.dtype)
+        ridge = max(_RIDGE, 16 * float(info.eps)) * xp.sum(xp.linalg.diagonal(gram)) + info.smallest_normal
+        k = gram.shape[0]
+        if k not in self.eyes:
+            self.eyes[k] = xp.eye(k, dtype=gram.dtype, device=device(gram))
+        eye = self.eyes[k]
         gamma = xp.linalg.solve(gram + ridge * eye, xp.matrix_transpose(R) @ r[:, None])
         return Tx - (G @ gamma)[:, 0]
 

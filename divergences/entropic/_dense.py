@@ -13,6 +13,7 @@ from . import _compensated as c
 from . import _kernel as k
 from ._common import SCALING, STAGE_ITER, STAGE_TOL, dual, softmin, tau
 from ._envelope import first_order, plus
+from ._finish import finish
 from ._map import SinkhornMap
 from ._solver import run
 from ._support import Support
@@ -69,11 +70,11 @@ def solve(M: Array, a: Array, b: Array, eps: float, rho: float | None, tol: floa
     Mc, ac, bc = constant(M, xp), constant(a, xp), constant(b, xp)
     un = Units.of(Mc, ac, bc, eps, rho is None, xp, blame, unit_mass)
     e = normalised_eps(eps, un.scale, M.dtype, xp, blame)
-    Mn = un.cost(Mc)
     an, bn = un.weights(ac, bc) if rho is None else (ac, bc)
     rho_n = None if rho is None else rho / un.scale
     sup = Support.of(an, bn, xp)
-    Ms, a_s, b_s = sup.restrict(Mn, an, bn)
+    Mr, a_s, b_s = sup.restrict(Mc, an, bn)
+    Ms = un.normalised(Mr)  # formed blockwise where it is read
     compensated = rho is None and e >= COMPENSATED_FROM
     if init_g is None:
         g0, e_start = xp.zeros_like(b_s), anneal_start(e)
@@ -81,6 +82,7 @@ def solve(M: Array, a: Array, b: Array, eps: float, rho: float | None, tol: floa
         g0, e_start = sup.restrict_columns(un.normalised_potential(constant(init_g, xp))), e
     make: Callable[[Array, float], SinkhornMap]
     if compensated:
+        Ms = Ms.full()
         make = lambda g, ee: c.CompensatedMap(Ms, a_s, b_s, ee, g, xp)  # noqa: E731
     else:
         pb = k.Problem(Ms, a_s, b_s, rho_n, xp)
@@ -90,16 +92,18 @@ def solve(M: Array, a: Array, b: Array, eps: float, rho: float | None, tol: floa
     if compensated:
         Ps = c.plan(fs, gs, Ms, a_s, b_s, e, xp)
         excess = c.excess(fs, gs, Ms, a_s, b_s, e, xp)
+        inner, mass = flat_dot(Ps, Ms, xp), xp.sum(Ps)
+        lower, upper = bracket(fs, Ps, Ms, a_s, b_s, xp)
     else:
         # the map is spent: its kernel buffer becomes the plan (no fresh n x m buffer)
-        Ps = k.plan(out.map.kn, out.step, xp, in_place=True)  # type: ignore[attr-defined]  # run() gave back the DenseMap
-        excess = xp.sum(Ps) - xp.sum(a_s) * xp.sum(b_s)
+        kn, st = out.map.kn, out.step  # type: ignore[attr-defined]  # run() gave back the DenseMap
+        done = finish(kn.K, st.u, xp.exp(st.x), Ms, a_s, b_s, fs if rho is None else None, xp)
+        Ps, inner, mass, lower, upper = done.plan, done.inner, done.mass, done.lower, done.upper
+        excess = mass - xp.sum(a_s) * xp.sum(b_s)
     objective = dual(fs, gs, a_s, b_s, excess, e, rho_n, xp)
-    inner, mass = flat_dot(Ps, Ms, xp), xp.sum(Ps)
-    lower = upper = None
     if rho is None:
-        lower, upper = (un.bound(t) for t in bracket(fs, Ps, Ms, a_s, b_s, xp))
-    fn, gn = _restore_potentials(sup, fs, gs, Mn, an, bn, e, rho_n, compensated, xp)
+        lower, upper = un.bound(lower), un.bound(upper)
+    fn, gn = _restore_potentials(sup, fs, gs, lambda: un.cost(Mc), an, bn, e, rho_n, compensated, xp)
     P, f, g = sup.plan(Ps), un.potential(fn), un.potential(gn)
     if un.ta != 1.0:
         P = un.ta * P
@@ -142,10 +146,12 @@ def normalised_eps(eps: float, scale: float, dtype, xp: Namespace, blame: str = 
     return e
 
 
-def _restore_potentials(sup: Support, fs, gs, M, a, b, eps, rho, compensated, xp):
-    """Full-length potentials; a zero-weight point gets its soft c-transform."""
+def _restore_potentials(sup: Support, fs, gs, cost, a, b, eps, rho, compensated, xp):
+    """Full-length potentials; a zero-weight point gets its soft c-transform
+    (``cost()``: the whole normalised cost, formed only then)."""
     if sup.full:
         return fs, gs
+    M = cost()
     f, g = sup.vectors(fs, gs)
     if compensated:
         g = xp.where(b > 0, g, c.softmin(f, a, xp.matrix_transpose(M), eps, xp))

@@ -110,4 +110,9 @@ def _safeguarded(mp: SinkhornMap, tol: float, budget: int, blame: str) -> Outcom
 
 
 def _clip(x: Array, bound: float) -> Array:
-    return namespace(x).clip(x, -bound, bound)
+    """x clipped to [-bound, bound]; x itself when inside (the usual case: one
+    reduction instead of the clip's broadcasting and copy). NaN stays NaN."""
+    xp = namespace(x)
+    if bool(xp.max(xp.abs(x)) <= bound):
+        return x
+    return xp.clip(x, -bound, bound)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .._backend import Array, Namespace
 
-__all__ = ["Units"]
+__all__ = ["NormalisedCost", "Units"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ class Units:
     def cost(self, M: Array) -> Array:
         return (M - self.offset) / self.scale
 
+    def normalised(self, M: Array) -> "NormalisedCost":
+        """M' as :meth:`cost` gives it, formed where it is read."""
+        return NormalisedCost(M, self.offset, self.scale)
+
     def weights(self, a: Array, b: Array) -> tuple[Array, Array]:
         return a / self.ta, b / self.tb
 
@@ -84,6 +88,33 @@ class Units:
         if not self.balanced:
             return self.scale * value
         return self.ta * (self.scale * value + self.offset) + self.eps * self.ta * _excess_entropy(self.tb)
+
+
+@dataclass(frozen=True)
+class NormalisedCost:
+    """M' = (M - offset) / scale, formed block by block where a solver reads it, so
+    that no normalised n x m copy is held: a fresh buffer of that size costs a pass
+    and a page fault every 4 KB. The blocks are the numbers ``Units.cost`` gives."""
+
+    M: Array
+    offset: float
+    scale: float
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.M.shape)
+
+    def rows(self, r: slice) -> Array:
+        """Rows ``r`` of M' (not to be written to: they may be M's own)."""
+        return self._normalise(self.M[r, :])
+
+    def full(self) -> Array:
+        return self._normalise(self.M)
+
+    def _normalise(self, X: Array) -> Array:
+        if self.offset == 0.0 and self.scale == 1.0:
+            return X
+        return (X - self.offset) / self.scale
 
 
 def _excess_entropy(t: float) -> float:

@@ -115,7 +115,7 @@ def monotone_wp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: float
     ov, cv = _sorted_levels(v, vw, xp)
     levels, ru, rv = _merged_ranks(cu, cv, xp)
     # Sorted values read at monotone ranks: one scattered gather per input, not per level.
-    su, sv = xp.take_along_axis(u, ou, axis=-1), xp.take_along_axis(v, ov, axis=-1)
+    su, sv = _gather(u, ou, xp), _gather(v, ov, xp)
     diff = _take_rank(su, ru, xp) - _take_rank(sv, rv, xp)
     unit = scaled_pth_root_of_sum(diff, _steps(levels, xp), p, xp)
     if uw is None:
@@ -151,7 +151,7 @@ def _sorted_levels(x: Array, w: Array | None, xp: Namespace) -> tuple[Array, Arr
     if w is None:
         levels = xp.arange(1, n + 1, dtype=x.dtype, device=device(x)) / n
         return order, xp.broadcast_to(levels, x.shape)
-    cum = xp.cumulative_sum(xp.take_along_axis(w, order, axis=-1), axis=-1)
+    cum = xp.cumulative_sum(_gather(w, order, xp), axis=-1)
     return order, cum / cum[..., -1:]
 
 
@@ -168,10 +168,15 @@ def _merged_ranks(cu: Array, cv: Array, xp: Namespace) -> tuple[Array, Array, Ar
     m = cv.shape[-1]
     both = xp.concat([cv, cu], axis=-1)
     order = xp.argsort(both, axis=-1, stable=True)
-    levels = xp.take_along_axis(both, order, axis=-1)
-    from_u = xp.astype(order >= m, order.dtype)
-    below_u = xp.cumulative_sum(from_u, axis=-1) - from_u
-    below_v = xp.arange(order.shape[-1], dtype=order.dtype, device=device(order)) - below_u
+    levels = _gather(both, order, xp)
+    # exclusive running count of u-levels; each fresh 2(n + m) buffer avoided is a
+    # pass and its page faults saved
+    below_u = xp.cumulative_sum(xp.astype(order >= m, order.dtype), axis=-1, include_initial=True)[..., :-1]
+    below_v = xp.arange(order.shape[-1], dtype=order.dtype, device=device(order))
+    if below_u.ndim == 1:
+        below_v -= below_u
+    else:  # batched: the positions broadcast against the batch
+        below_v = below_v - below_u
     return levels, below_u, below_v
 
 
@@ -179,5 +184,14 @@ def _take_rank(sorted_: Array, rank: Array, xp: Namespace) -> Array:
     """``sorted_`` (a sorting permutation or sorted values) at the quantile of each
     level: the sorted position ``rank``, clipped (the top level may exceed the last
     cumulative weight by round-off)."""
-    return xp.take_along_axis(sorted_, xp.clip(rank, 0, sorted_.shape[-1] - 1), axis=-1)
+    return _gather(sorted_, xp.clip(rank, 0, sorted_.shape[-1] - 1), xp)
+
+
+def _gather(x: Array, idx: Array, xp: Namespace) -> Array:
+    """x[..., idx] along the last axis: ``take`` for 1-D x (NumPy's take is about
+    twice as fast as its take_along_axis, which builds a fancy index), else
+    ``take_along_axis``."""
+    if x.ndim == 1:
+        return xp.take(x, idx, axis=0)
+    return xp.take_along_axis(x, idx, axis=-1)
 

@@ -209,3 +209,33 @@ def test_bad_input(kwargs, error, pattern):
         sinkhorn(np.array([[0.0, 1.0], [1.0, 0.0]]), **kwargs)
     with pytest.raises(ValueError, match="M contains NaN"):
         sinkhorn(np.array([[0.0, np.nan], [1.0, 0.0]]), eps=0.1)
+
+
+@pytest.mark.parametrize("unbalanced", [None, 2.0])
+def test_blocked_passes_give_the_one_block_results(xp, rng, monkeypatch, unbalanced):
+    """The kernel, the Sinkhorn steps and the plan, its cost and the bracket are
+    formed over blocks of rows: with blocks of one to nine rows (the last one short)
+    every output is the one-block output to round-off, zero weights included, and
+    the bracket holds."""
+    from divergences.entropic import _blocks, _kernel
+
+    M = rng.random((13, 11))
+    a, b = rng.random(13), rng.random(11)
+    a[[2, 7]], b[4] = 0.0, 0.0
+    a, b = a / a.sum(), b / b.sum()
+    args = [xp.asarray(t) for t in (M, a, b)]
+    one = sinkhorn(*args, eps=0.05, tol=1e-9, unbalanced=unbalanced)
+    monkeypatch.setattr(_blocks, "BLOCK_ENTRIES", 20)
+    assert [s.stop - s.start for s in _blocks.row_blocks(13, 11)] == [1] * 13
+    monkeypatch.setattr(_blocks, "BLOCK_ENTRIES", 25)
+    assert [s.stop - s.start for s in _blocks.row_blocks(13, 11)] == [2] * 6 + [1]
+    assert [s.stop - s.start for s in _blocks.row_blocks(13, 11, _kernel.STEP_BLOCKS)] == [9, 4]
+    monkeypatch.setattr(_kernel, "STEP_BLOCKED_FROM", 0)
+    blocked = sinkhorn(*args, eps=0.05, tol=1e-9, unbalanced=unbalanced)
+    fields = ("value", "entropic_value", "plan", "f", "g") + (("lower", "upper") if unbalanced is None else ())
+    for name in fields:
+        np.testing.assert_allclose(xp.to_numpy(getattr(blocked, name)), xp.to_numpy(getattr(one, name)),
+                                   rtol=1e-12, atol=1e-14, err_msg=name)
+    if unbalanced is None:
+        exact = float(solve(M, a, b).value)
+        assert float(xp.to_numpy(blocked.lower)) <= exact <= float(xp.to_numpy(blocked.upper))
