@@ -267,10 +267,19 @@ def binary_scale(*xs: Array, xp: Namespace) -> int:
 
 
 def ldexp(x: Array, e: int) -> Array:
-    """x * 2^e, exact, in two steps when one factor would overflow (|e| <= 2100)."""
-    if e == 0:
-        return x
-    if -1000 < e < 1000:
-        return x * 2.0**e
-    half = e // 2
-    return (x * 2.0**half) * 2.0 ** (e - half)
+    """x * 2^e, exact, in steps whose factors 2^k are normal numbers of x's dtype
+    (|k| <= 1000 in float64, <= 120 in float32: the factor is cast to the array's
+    dtype, and 2^141 overflowed float32 when a subnormal float32 coordinate was
+    brought to unit scale)."""
+    limit = 1000 if getattr(x, "dtype", None) is None or _bits(x) > 32 else 120
+    while e != 0:
+        k = max(-limit, min(limit, e))
+        x = x * 2.0**k
+        e -= k
+    return x
+
+
+def _bits(x: Array) -> int:
+    """The width of x's floating dtype in bits (64 unless it says otherwise)."""
+    size = getattr(x.dtype, "itemsize", None)
+    return 8 * size if isinstance(size, int) else (32 if "32" in str(x.dtype) or "16" in str(x.dtype) else 64)
