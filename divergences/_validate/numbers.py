@@ -29,10 +29,15 @@ def check_p(p: float) -> float:
 
 
 def check_positive_int(k: Any, name: str) -> int:
+    return _integer_from(k, name, 1, "a positive integer")
+
+
+def _integer_from(k: Any, name: str, lowest: int, what: str) -> int:
+    """An integer (not a bool) >= ``lowest``: TypeError, else ValueError, naming ``name``."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer, got {k!r}")
-    if k < 1:
-        raise ValueError(f"{name} must be a positive integer, got {k!r}")
+        raise TypeError(f"{name} must be {what}, got {k!r}")
+    if k < lowest:
+        raise ValueError(f"{name} must be {what}, got {k!r}")
     return int(k)
 
 
@@ -60,11 +65,7 @@ def fraction(x: Any, name: str) -> float:
 
 def positive_int_or_zero(k: Any, name: str) -> int:
     """A nonnegative integer."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"{name} must be a nonnegative integer, got {k!r}")
-    if k < 0:
-        raise ValueError(f"{name} must be a nonnegative integer, got {k!r}")
-    return int(k)
+    return _integer_from(k, name, 0, "a nonnegative integer")
 
 
 def nonnegative_number(x: Any, name: str) -> float:
