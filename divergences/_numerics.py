@@ -90,6 +90,8 @@ def root(s: Array, p: float, xp: Namespace) -> Array:
     """s^(1/p) for s >= 0, with gradient 0 (not NaN) where s = 0; NaN stays NaN."""
     if p == 1:
         return s
+    if not is_torch(xp):  # no gradients to guard: the power alone (0^(1/p) = 0)
+        return s ** (1.0 / p)
     positive = s > 0
     r = xp.where(positive, s, xp.ones_like(s)) ** (1.0 / p)
     return xp.where(positive, r, xp.where(s == 0, xp.zeros_like(s), s))
@@ -231,10 +233,25 @@ def scaled_pth_root_of_sum(d: Array, w: Array | None, p: float, xp: Namespace, a
         r = abs_pow(d, p)
         s = xp.mean(r, axis=axis) if w is None else xp.sum(w * r, axis=axis)
     floor = d.shape[axis] * float(xp.finfo(d.dtype).smallest_normal)
-    if bool(xp.all(xp.isfinite(s) & (s >= floor))):
+    if _all_between(s, floor, math.inf, xp):
         return root(s, p, xp)
     with np.errstate(invalid="ignore"):
         return _factored_pth_root_of_sum(d, w, p, xp, axis)
+
+
+def _all_between(s: Array, low: float, high: float, xp: Namespace) -> bool:
+    """low <= s < high everywhere (False at NaN); a 0-d s is read as one number, which
+    is several array operations cheaper on the small-n path."""
+    if s.ndim == 0:
+        return low <= float(constant(s, xp)) < high
+    return bool(xp.all((s >= low) & (s < high)))
+
+
+def all_finite(x: Array, xp: Namespace) -> bool:
+    """Whether every entry of x is finite (a 0-d x read as one number)."""
+    if x.ndim == 0:
+        return math.isfinite(float(constant(x, xp)))
+    return bool(xp.all(xp.isfinite(x)))
 
 
 def _factored_pth_root_of_sum(d: Array, w: Array | None, p: float, xp: Namespace, axis: int) -> Array:

@@ -123,14 +123,17 @@ def same_dimension(x: Array, y: Array) -> None:
         raise ValueError(f"x and y must live in the same dimension, got d = {dx} and d = {dy}")
 
 
-def samples(t: Array, name: str, xp: Namespace, dtype: Any, *, axis: str = "the samples") -> Array:
+def samples(t: Array, name: str, xp: Namespace, dtype: Any, *, axis: str = "the samples",
+            finite: bool = True) -> Array:
     """Finite values with at least one axis (``axis`` says what it holds) and at least
-    one entry, in ``dtype``."""
+    one entry, in ``dtype``. ``finite=False`` leaves the finiteness check to a caller
+    whose result is finite only if every input is (it checks when it is not)."""
     t = as_float(t, xp, dtype)
     if t.ndim == 0:
         raise ValueError(f"{name} must have at least one axis ({axis}), got a scalar")
     check_nonempty(t, name)
-    check_finite(t, name, xp)
+    if finite:
+        check_finite(t, name, xp)
     return t
 
 

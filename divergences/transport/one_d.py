@@ -18,7 +18,7 @@ import numpy as np
 from .. import _validate as check
 from .._backend import Array, Namespace, device, namespace, result_dtype
 from .._deprecate import renamed_keywords
-from .._numerics import binary_scale, ldexp, root, scaled_pth_root_of_sum
+from .._numerics import all_finite, binary_scale, ldexp, root, scaled_pth_root_of_sum
 
 __all__ = ["monotone_wp", "quantile_coupling", "wasserstein_1d"]
 
@@ -76,7 +76,11 @@ def wasserstein_1d(
     xp = namespace(u, v, a, b)
     ru, rv = check.as_array(u, "u", xp), check.as_array(v, "v", xp)
     dtype = result_dtype(xp, ru, rv)
-    u, v = check.samples(ru, "u", xp, dtype, axis="the points"), check.samples(rv, "v", xp, dtype, axis="the points")
+    # Uniform weights give every point mass, so a non-finite point makes the value
+    # non-finite: the finiteness checks then run after the sum, only when it is not.
+    uniform = a is None and b is None and not normalize
+    u = check.samples(ru, "u", xp, dtype, axis="the points", finite=not uniform)
+    v = check.samples(rv, "v", xp, dtype, axis="the points", finite=not uniform)
     p = check.check_p(p)
     uw = _optional_weights(a, "a", u, xp)
     vw = _optional_weights(b, "b", v, xp)
@@ -87,8 +91,10 @@ def wasserstein_1d(
     u, v, uw, vw = check.broadcast_batch(xp, u=u, v=v, a=uw, b=vw)
     with np.errstate(over="ignore", invalid="ignore"):  # overflowing differences: checked next
         value = monotone_wp(u, v, uw, vw, p, xp)
-    if bool(xp.all(xp.isfinite(value))):
+    if all_finite(value, xp):
         return value
+    check.check_finite(u, "u", xp)
+    check.check_finite(v, "v", xp)
     # Differences overflowed: values scaled by an exact power of two into (-1, 1)
     e = binary_scale(u, v, xp=xp)
     value = monotone_wp(ldexp(u, -e), ldexp(v, -e), uw, vw, p, xp)
