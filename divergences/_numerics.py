@@ -29,7 +29,7 @@ from ._backend import Array, Namespace, constant, is_torch
 
 __all__ = [
     "LOG2", "abs_pow", "binary_scale", "clip_below_zero", "exp_inplace", "flat_dot", "div_or_inf", "exp_or_inf", "expm1_or_inf", "gamma", "inv_or_inf",
-    "exp_row_sums", "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
+    "exp_floor", "exp_floored", "exp_row_sums", "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
     "overflow_message", "pow_or_inf", "root", "safe_log", "scaled_pth_root_of_sum", "softplus",
     "sum_error_bound", "unit_roundoff", "xlogx_minus",
 ]
@@ -38,12 +38,16 @@ LOG2 = math.log(2.0)
 
 
 def logsumexp(x: Array, axis: int, xp: Namespace) -> Array:
-    """log sum exp along ``axis``, stable; rows of -inf give -inf (not NaN)."""
-    if is_torch(xp):
-        return xp.logsumexp(x, dim=axis)  # fused kernel
-    m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    return xp.squeeze(m, axis=axis) + xp.log(xp.sum(xp.exp(x - m), axis=axis))
+    """log sum exp along ``axis``, stable; rows of -inf give -inf (not NaN).
+
+    Terms below the smallest normal number relative to the row's maximum are
+    counted at that number (:func:`exp_floored`): at most m times it, far below
+    the maximum's own rounding, and PyTorch's vectorised exponential runs 10x
+    faster (its fused ``logsumexp`` ran at 4e7 terms/s on rows spanning 300
+    units of exponent, against 4.8e8 here)."""
+    m = constant(xp.max(x, axis=axis, keepdims=True), xp)
+    shift = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    return xp.squeeze(m, axis=axis) + xp.log(xp.sum(exp_floored(x - shift, xp), axis=axis))
 
 
 def flat_dot(A: Array, B: Array, xp: Namespace) -> Array:
@@ -67,8 +71,31 @@ def clip_below_zero(E: Array, xp: Namespace) -> Array:
 
 
 def exp_row_sums(E: Array, xp: Namespace) -> Array:
-    """sum_j exp(E_ij) for each row of a temporary ``E`` (overwritten in PyTorch)."""
-    return xp.sum(exp_inplace(E, xp), axis=1)
+    """sum_j exp(E_ij) for each row of a temporary ``E`` (overwritten in PyTorch and
+    NumPy), terms floored as in :func:`exp_floored`."""
+    return xp.sum(exp_floored(E, xp), axis=1)
+
+
+def exp_floor(dtype: Any, xp: Namespace) -> float:
+    """The least exponent whose exponential is a normal number of ``dtype``
+    (-87 in float32, -708 in float64)."""
+    return float(math.ceil(math.log(float(xp.finfo(dtype).smallest_normal))))
+
+
+def exp_floored(E: Array, xp: Namespace) -> Array:
+    """exp(max(E, L)) for a temporary ``E``, L = :func:`exp_floor` (overwritten in
+    PyTorch and NumPy): each term below the smallest normal number s comes out
+    between it and 1.6 s (not 0 or subnormal), an error of at most 1.6 s per term.
+
+    For sums whose largest term is at least 8 s m / eps_dtype (m terms), that is
+    below the sum's rounding. Why: PyTorch's vectorised CPU exponential takes a
+    scalar path for any lane that underflows; float32 exp over [-300, -100] ran at
+    4.7e7/s against 6.7e8/s clamped first (7e8/s over [-1, 0]), float64 over
+    [-3000, -600] at 3.9e7/s against 4.5e8/s. NumPy's exponential has no such path
+    and runs unclamped."""
+    if is_torch(xp):
+        return E.clamp_min_(exp_floor(E.dtype, xp)).exp_()
+    return exp_inplace(E, xp)
 
 
 def safe_log(w: Array, xp: Namespace) -> Array:

@@ -53,9 +53,11 @@ def rbf_kernel(x: Array, *, bandwidth: float | None = None) -> Array:
     ``(d2 / h) / h / 2``, which neither overflows nor underflows into 0/0 (an
     exponent beyond the range of the dtype gives its limit, 0 or 1).
     O(n^2 d) time, O(n^2) memory. Squared distances come from the Gram matrix of
-    the centred points, clipped at 0; their absolute error is about
-    ``eps * max|x - mean|^2``, negligible against ``h^2`` unless the cloud is
-    much wider than h. Differentiable in ``x`` (PyTorch).
+    the centred points, clipped at 0, whose absolute error is at most
+    ``(4 d + 8) u max|x - mean|^2``; when h^2 is not 2^36 times that (a cloud much
+    wider than h, or a median heuristic that picked a tiny distance), they come
+    from the differences themselves, accurate relative to each distance.
+    Differentiable in ``x`` (PyTorch).
 
     Examples
     --------
@@ -69,8 +71,14 @@ def rbf_kernel(x: Array, *, bandwidth: float | None = None) -> Array:
     h = None if bandwidth is None else v.positive_number(bandwidth, "bandwidth")
     x = v.as_float(x[:, None] if x.ndim == 1 else x, xp, result_dtype(xp, x))
     e = binary_scale(x, xp=xp)
-    d2 = _squared_distances(ldexp(x, -e), xp)
-    r = _median_distance(d2, xp) if h is None else _ratio(h, e)
+    x = ldexp(x, -e)
+    d2, error = _squared_distances(x, xp)
+    r, median = _median_distance(d2, xp) if h is None else (_ratio(h, e), None)
+    if min(r, math.inf if median is None else median) < math.sqrt(_EXACT_BELOW * error):
+        # h, or the median that chose it, is within a few digits of the Gram
+        # matrix's error: the distances are formed from the differences themselves
+        d2 = _direct_squared_distances(x, xp)
+        r = _median_distance(d2, xp)[0] if h is None else r
     info = xp.finfo(d2.dtype)
     if r < 1e-3 * math.sqrt(float(info.smallest_normal) * float(info.eps)):
         # every positive d2 (>= the smallest subnormal) over 2 r^2 is beyond exp's range
@@ -88,26 +96,46 @@ def _ratio(h: float, e: int) -> float:
         return math.inf
 
 
-def _median_distance(d2: Array, xp: Namespace) -> float:
-    """The median heuristic on squared distances: median over i < j of the distance."""
+def _median_distance(d2: Array, xp: Namespace) -> tuple[float, float]:
+    """The median heuristic on squared distances: the bandwidth (the median over
+    i < j of the distance, or its fallbacks) and the median itself."""
     sq = to_numpy(d2)
     n = sq.shape[0]
     if n < 2:
-        return 1.0
+        return 1.0, 1.0
     dist = np.sqrt(sq[np.triu_indices(n, 1)])
     median = float(np.median(dist))
-    return median if median > 0 else (float(dist.max()) or 1.0)
+    return (median if median > 0 else (float(dist.max()) or 1.0)), median
 
 
-def _squared_distances(x: Array, xp: Namespace) -> Array:
+# Gram-matrix distances are used when h^2 exceeds their error bound by this factor
+# (the exponent's error is then below 2^-37 relative); otherwise the differences.
+_EXACT_BELOW = 2.0**36
+
+
+def _squared_distances(x: Array, xp: Namespace) -> tuple[Array, float]:
     """|x_i - x_j|^2 from the Gram matrix of the centred points, exactly symmetric,
-    clipped at 0, zero diagonal."""
+    clipped at 0, zero diagonal; and a bound on their absolute error,
+    (4 d + 8) u max_i |x_i - mean|^2 (each Gram entry errs by at most
+    gamma_d |x_i| |x_j|, Higham 2002, Sec. 3.1, and d2 adds three of them)."""
     xc = x - xp.mean(x, axis=0, keepdims=True)
     G = xc @ xp.matrix_transpose(xc)
     G = (G + xp.matrix_transpose(G)) / 2
     sq = xp.linalg.diagonal(G)
     d2 = xp.clip(sq[:, None] + sq[None, :] - 2 * G, 0.0, None)
-    return xp.where(_diagonal_mask(x.shape[0], xp, x), xp.zeros_like(d2), d2)
+    d2 = xp.where(_diagonal_mask(x.shape[0], xp, x), xp.zeros_like(d2), d2)
+    u = float(xp.finfo(x.dtype).eps) / 2
+    return d2, (4 * x.shape[1] + 8) * u * float(constant(xp.max(sq), xp))
+
+
+def _direct_squared_distances(x: Array, xp: Namespace) -> Array:
+    """sum_k (x_ik - x_jk)^2 from the differences, in row blocks of about 2^20
+    entries: each entry accurate to a few ulps relative (exactly symmetric, zero
+    diagonal), at O(n^2 d) elementwise work instead of one matrix product."""
+    n, d = x.shape
+    rows = max(1, 2**20 // (n * d))
+    parts = [xp.sum((x[i : min(i + rows, n), None, :] - x[None, :, :]) ** 2, axis=2) for i in range(0, n, rows)]
+    return parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
 
 
 def cosine_kernel(x: Array) -> Array:

@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from .._backend import Array, Namespace, compute_namespace, device, to_namespace, to_numpy
-from .._numerics import exp_row_sums, logsumexp, safe_log
+from .._numerics import exp_floored, exp_row_sums, logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from ..transport._polytope import shrink
 from ._cells import cell_side, grid_cells
@@ -196,12 +196,12 @@ def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Nam
     so a block costs one product, one exponential and one sum (no max pass).
     ``products(Xa, Ya)`` yields the row blocks of E (over all or over kept columns).
 
-    A row whose largest term may be subnormal comes back NaN, and the caller takes
+    A row whose largest term may be too small comes back NaN, and the caller takes
     the max-shifted path: a subnormal exponential keeps few significant bits (e^-100
     in float32 about 5%), so a bound far above a row's maximum (coarse cells at small
-    eps) would give a quietly inexact sum, and a slow one. A sum of at least
-    m 2^26 times the smallest normal number has its largest term normal and the
-    subnormal ones below 2^-50 of it."""
+    eps) would give a quietly inexact sum. Terms are floored at the smallest normal
+    number s (:func:`~divergences._numerics.exp_floored`), at most 1.6 s m in all: a
+    sum of at least 8 s m / eps_dtype keeps that below its own rounding."""
     dtype = kx.float32 if fast else X.dtype
     hw, gauge = without_gauge(hw, kx)
     B = B - gauge
@@ -209,7 +209,8 @@ def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Nam
     Ya = kx.astype(lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype)
     sums = [exp_row_sums(E, kx) for E in products(Xa, Ya)]
     total = kx.astype(sums[0] if len(sums) == 1 else kx.concat(sums), X.dtype)
-    normal = float(kx.finfo(dtype).smallest_normal) * 2.0**26 * Y.shape[0]
+    finfo = kx.finfo(dtype)
+    normal = 8 * float(finfo.smallest_normal) / float(finfo.eps) * Y.shape[0]
     total = kx.where(total >= normal, total, kx.asarray(math.nan, dtype=total.dtype, device=device(total)))
     return -(eps * kx.log(total) + B + gauge)
 
@@ -307,7 +308,7 @@ def _transport_terms(f: Array, g: Array, eps: float, pb: CloudProblem):
     for i in range(0, n, pb.block):
         rows = slice(i, min(i + pb.block, n))
         C = block_cost(x[rows, :], y, pb)
-        P = xp.exp(col + (safe_log(pb.a[rows], xp) + f[rows] / eps)[:, None] - C / eps)
+        P = exp_floored(col + (safe_log(pb.a[rows], xp) + f[rows] / eps)[:, None] - C / eps, xp)
         cost, mass = cost + xp.sum(P * C), mass + xp.sum(P)
         W = pb.p * P * norm_power(C, pb.p, xp)  # P_ij p |x_i - y_j|^(p-2)
         Gx.append(xp.sum(W, axis=1)[:, None] * x[rows, :] - W @ y)
@@ -362,7 +363,7 @@ def _bracket(f: Array, g: Array, eps: float, pb: CloudProblem) -> tuple[Array, A
     def plan_block(r):
         C = block_cost(x[r, :], y, pb)
         logs = (safe_log(a[r], xp) + f[r] / eps)[:, None] + (safe_log(b, xp) + g / eps)[None, :]
-        return C, xp.exp(logs - C / eps)
+        return C, exp_floored(logs - C / eps, xp)
 
     rows = xp.concat([xp.sum(plan_block(r)[1], axis=1) for r in _blocks(x.shape[0], pb.block)])
     s = shrink(a, rows, xp)

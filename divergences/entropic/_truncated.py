@@ -4,7 +4,7 @@ iterations and the blocks of the plan, each over the kept columns of a row cell.
 from __future__ import annotations
 
 from .._backend import Array, Namespace, device, to_numpy
-from .._numerics import clip_below_zero, exp_inplace, logsumexp, safe_log
+from .._numerics import clip_below_zero, exp_floored, logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from . import _online as o
 from ._cells import CellBound
@@ -62,14 +62,14 @@ def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProblem
     if pb.p != 2:
         for s, e, idx in blocks:
             C = o.block_cost(X[s:e, :], kx.take(Y, idx, axis=0), pb)
-            yield s, e, idx, C, kx.exp(row[s:e][:, None] + kx.take(col, idx)[None, :] - C / eps)
+            yield s, e, idx, C, exp_floored(row[s:e][:, None] + kx.take(col, idx)[None, :] - C / eps, kx)
         return
     x2, y2 = kx.sum(X * X, axis=1), kx.sum(Y * Y, axis=1)
     Xc, Yc = o.lift_rows(X, x2, kx), o.lift_cols(-2 * Y, y2, kx)
     Xl, Yl = o.lift_rows(X, row - x2 / eps, kx), o.lift_cols(Y * (2 / eps), col - y2 / eps, kx)
     for s, e, idx in blocks:
         Cb = clip_below_zero(Xc[s:e, :] @ kx.matrix_transpose(kx.take(Yc, idx, axis=0)), kx)
-        Pb = exp_inplace(Xl[s:e, :] @ kx.matrix_transpose(kx.take(Yl, idx, axis=0)), kx)
+        Pb = exp_floored(Xl[s:e, :] @ kx.matrix_transpose(kx.take(Yl, idx, axis=0)), kx)
         yield s, e, idx, Cb, Pb
 
 

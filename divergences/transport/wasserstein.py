@@ -78,13 +78,31 @@ def wasserstein(
     if one_dim and method in ("auto", "1d"):
         value = monotone_wp(x[:, 0], y[:, 0], a, b, p, xp)
     else:
-        C, D, lost = relative_euclidean_cost(x, y, p, xp)
-        result = solve(C, a, b, method="network_simplex" if method == "auto" else method)
-        if lost is not None and bool(xp.any(lost & (result.plan > 0))):
+        value = _relative_wp(x, y, a, b, p, method, xp)
+        if value is None and a is not None:  # costs out of range: on the support with mass
+            kx, ky = xp.nonzero(a > 0)[0], xp.nonzero(b > 0)[0]
+            value = _relative_wp(xp.take(x, kx, axis=0), xp.take(y, ky, axis=0), xp.take(a, kx),
+                                 xp.take(b, ky), p, method, xp)
+        if value is None:
             raise ValueError(
                 f"x, y: |x - y|^p spans more than the range of {x.dtype} at p = {p:g} "
                 "(the optimal plan uses costs below the smallest float relative to the largest); "
                 "lower p or use wasserstein_1d / sliced_wasserstein"
             )
-        value = D * root(result.value, p, xp)
     return check.scaled_back(value, e, "x, y", "W_p", p, xp)
+
+
+def _relative_wp(x, y, a, b, p: float, method: str, xp) -> Array | None:
+    """W_p from costs divided by their largest entry D^p; None when the optimal plan
+    moves mass along costs that underflowed relative to D^p (each below the smallest
+    subnormal s, so the value is known to within mass s) and the value is too small
+    for that to be below its rounding (zero-weight points far away can set D: the
+    caller then retries without them)."""
+    C, D, lost = relative_euclidean_cost(x, y, p, xp)
+    result = solve(C, a, b, method="network_simplex" if method == "auto" else method)
+    if lost is not None and bool(xp.any(lost & (result.plan > 0))):
+        info = xp.finfo(C.dtype)
+        mass = 1.0 if a is None else float(xp.sum(a))
+        if float(result.value) < 2 * mass * float(info.smallest_normal):  # mass s > u value
+            return None
+    return D * root(result.value, p, xp)

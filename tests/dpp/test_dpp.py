@@ -105,6 +105,21 @@ def test_rbf_kernel_on_backends(xp, rng):
                                np.exp(-cdist(x[:, :1], x[:, :1], "sqeuclidean") / 2), rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("s", [1.0, 100.0, 3e-7])
+def test_rbf_kernel_resolves_distances_far_below_the_cloud(xp, s):
+    # Two points 1e-9 apart in a cloud of width 1: the Gram matrix's distances err
+    # by ~1e-16 absolute, as large as the squared distance itself; the median
+    # heuristic picks h ~ 1e-9 here, and the kernel must see the true distances.
+    x = s * np.array([[1.0, 0.0], [1e-9, 0.0], [0.5, 0.0]] + [[0.0, 0.0]] * 5)
+    dist = cdist(x, x)
+    h = np.median(dist[np.triu_indices(8, 1)])
+    expected = np.exp(-(dist / h) ** 2 / 2)
+    np.testing.assert_allclose(xp.to_numpy(rbf_kernel(xp.asarray(x))), expected, rtol=1e-12, atol=1e-300)
+    h = s * 3e-9  # a bandwidth given, as small against the cloud
+    np.testing.assert_allclose(xp.to_numpy(rbf_kernel(xp.asarray(x), bandwidth=h)),
+                               np.exp(-(dist / h) ** 2 / 2), rtol=1e-12, atol=1e-300)
+
+
 def test_cosine_kernel_on_backends(xp, rng):
     x = rng.normal(size=(6, 4))
     L = xp.to_numpy(cosine_kernel(xp.asarray(x)))

@@ -1,6 +1,7 @@
 """wasserstein and wasserstein_1d: the closed form against the LP, metric axioms,
 equivariances, backends and gradients."""
 
+import math
 import numpy as np
 import pytest
 from hypothesis import given
@@ -66,6 +67,16 @@ def test_w1_below_w2_below_w3(mu, nu):
     y = np.resize(y, (len(y), x.shape[1]))
     w1, w2, w3 = (float(wasserstein(x, y, a, b, p=p)) for p in (1, 2, 3))
     assert w1 <= w2 + 1e-9 and w2 <= w3 + 1e-9
+
+
+@pytest.mark.parametrize("p", [1.0, 3.0, 10.0])
+def test_a_far_point_of_zero_weight_does_not_set_the_cost_range(xp, p):
+    # the point at distance 1 carries no mass; |x - y0|^p (1e-393 at p = 3) is below
+    # float64's range relative to it, but not relative to the mass-carrying pairs
+    x = np.array([[1.26e-131, 1.26e-131]])
+    y = np.array([[0.0, 0.0], [1.0, 0.0]])
+    w = wasserstein(xp.asarray(x), xp.asarray(y), xp.asarray([1.0]), xp.asarray([1.0, 0.0]), p=p)
+    assert float(w) == pytest.approx(math.hypot(1.26e-131, 1.26e-131), rel=1e-14)
 
 
 def test_translation_of_a_measure_costs_the_shift():
