@@ -1,6 +1,6 @@
 """Multiscale Sinkhorn with kernel truncation (Schmitzer 2016, arXiv 1610.06519).
 
-Both clouds are cut into the cells of a grid (about ``CELL_POINTS`` points each)
+Both clouds are cut into the cells of a grid (about :func:`cell_points` points each)
 and sorted cell by cell. The problem between the cell centres (weighted by cell
 mass) is solved first; its potentials, soft-c-transformed onto the points, start
 the fine iterations. Those run on a truncated kernel: the pair of cells (I, J) is
@@ -38,15 +38,23 @@ from ._cells import Cells, Support, cell_distances, cell_side, grid_cells, slack
 from ._solver import run, solve_at
 from ._truncated import gradient_block, plan_blocks, truncated_softmin
 
-__all__ = ["CELL_POINTS", "Finish", "Outcome", "PointsOutcome", "TruncatedMap", "finish", "solve", "solve_points",
+__all__ = ["CELL_POINTS", "CELL_POINTS_3D", "cell_points", "Finish", "Outcome", "PointsOutcome", "TruncatedMap", "finish", "solve", "solve_points",
            "theta_for"]
 
-# Points per grid cell: blocks of 32 rows keep the matrix products efficient while
+# Points per grid cell: blocks of 64 rows keep the matrix products efficient while
 # the cell radius stays a small share of the truncation radius at eps = 1e-3 diam^2
-# (a kept pair of cells reaches r_I + r_J beyond it). Measured at n = 10^5, eps =
-# 1e-3 d, one core: unit cube 188 s with 64, 91 s with 32, 107 s with 16, 192 s with
-# 8 (gathers and Python per block); unit square 72 s with 64, 63 s with 32.
-CELL_POINTS = 32
+# (a kept pair of cells reaches r_I + r_J beyond it). In three dimensions a cell of
+# 64 points is wider relative to that radius, and 32 pays. Measured at n = 10^5,
+# eps = 1e-3 d, tol 1e-3: unit cube, one core, 188 s with 64, 91 s with 32, 107 s with
+# 16, 192 s with 8 (gathers and Python per block); unit square, two threads, 55.7 s
+# and 1.01 GB with 64, 58.0 s and 1.13 GB with 32.
+CELL_POINTS = 64
+CELL_POINTS_3D = 32
+
+
+def cell_points(d: int) -> int:
+    """Points per grid cell in dimension d (see CELL_POINTS)."""
+    return CELL_POINTS if d <= 2 else CELL_POINTS_3D
 # Rounds of "solve, check the truncation with the final potentials, rebuild".
 ROUNDS = 4
 
@@ -87,7 +95,7 @@ def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: floa
     kx = pb.xp
     dev = device(pb.x)
     xh, yh, ah, bh = (to_numpy(t) for t in (pb.x, pb.y, pb.a, pb.b))
-    side = cell_side(xh, yh, CELL_POINTS)
+    side = cell_side(xh, yh, cell_points(xh.shape[1]))
     cx, cy = grid_cells(xh, ah, side), grid_cells(yh, bh, side)
     take = lambda t, c: kx.take(t, kx.asarray(c.order, device=dev), axis=0)  # noqa: E731
     fine = replace(pb, x=take(pb.x, cx), y=take(pb.y, cy), a=take(pb.a, cx), b=take(pb.b, cy))

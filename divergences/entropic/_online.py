@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .._backend import Array, Namespace, compute_namespace, device, to_namespace, to_numpy
+from .._backend import Array, Namespace, compute_namespace, device, is_torch, to_namespace, to_numpy
 from .._numerics import exp_floored, exp_row_sums, logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from ..transport._polytope import shrink
@@ -45,7 +45,7 @@ FAST_TOL = 1e-4
 FLOAT32_FLOOR = 64 * 2.0**-24
 
 __all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "fast_tol",
-           "lift_cols", "lift_rows", "row_bounds", "shifted_softmin", "softmin", "transport_terms", "without_gauge"]
+           "lift_cols", "lift_rows", "row_block_products", "row_bounds", "shifted_softmin", "softmin", "transport_terms", "without_gauge"]
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,23 @@ def bounded_softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, cells: C
     radius): it does not underflow at the cell sizes used."""
     hw = h + eps * safe_log(w, kx)
     return shifted_softmin(X, Y, hw, row_bounds(X, hw, cells, kx), eps, kx, fast,
-                           lambda Xa, Ya: (Xa[r, :] @ kx.matrix_transpose(Ya) for r in _blocks(X.shape[0], block)))
+                           lambda Xa, Ya: row_block_products(Xa, Ya, block, kx))
+
+
+def row_block_products(Xa: Array, Ya: Array, block: int, kx: Namespace):
+    """Xa[r] @ Ya^T for the row blocks r of ``block`` rows, each consumed before the
+    next is made. In PyTorch every block is written into one reused buffer: a fresh
+    block per product, allocated by two threads, made glibc's per-thread arenas
+    grow (1.95 GB resident against 0.40 GB at n = 3 10^4, 13.6 GB at 10^5) and ran
+    at 3.7e8 pairs/s against 4.6e8 reused."""
+    n = Xa.shape[0]
+    if not is_torch(kx):
+        yield from (Xa[r, :] @ kx.matrix_transpose(Ya) for r in _blocks(n, block))
+        return
+    YaT = Ya.T.contiguous()
+    buf = kx.empty((min(block, n), Ya.shape[0]), dtype=Xa.dtype, device=device(Xa))
+    for r in _blocks(n, block):
+        yield kx.matmul(Xa[r, :], YaT, out=buf[: r.stop - r.start])
 
 
 def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Namespace, fast: bool,

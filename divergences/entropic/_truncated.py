@@ -3,13 +3,13 @@ iterations and the blocks of the plan, each over the kept columns of a row cell.
 
 from __future__ import annotations
 
-from .._backend import Array, Namespace, device, to_numpy
+from .._backend import Array, Namespace, device, is_torch, to_numpy
 from .._numerics import clip_below_zero, exp_floored, logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from . import _online as o
 from ._cells import CellBound
 
-__all__ = ["gradient_block", "plan_blocks", "truncated_softmin"]
+__all__ = ["gradient_block", "kept_products", "plan_blocks", "truncated_softmin"]
 
 
 def truncated_softmin(h, w, X, Y, eps: float, blocks: list, p: float, kx: Namespace, fast: bool,
@@ -46,8 +46,26 @@ def _bounded_softmin(h, w, X, Y, eps: float, blocks: list, bound: CellBound, kx:
     rows shifted by their cell's bound B_I (:class:`CellBound`)."""
     hw = h + eps * safe_log(w, kx)
     B = kx.asarray(bound.per_row(to_numpy(hw)), dtype=X.dtype, device=device(X))
-    return o.shifted_softmin(X, Y, hw, B, eps, kx, fast, lambda Xa, Ya: (
-        Xa[s:e, :] @ kx.matrix_transpose(kx.take(Ya, idx, axis=0)) for s, e, idx in blocks))
+    return o.shifted_softmin(X, Y, hw, B, eps, kx, fast, lambda Xa, Ya: kept_products(Xa, Ya, blocks, kx))
+
+
+def kept_products(Xa: Array, Ya: Array, blocks: list, kx: Namespace):
+    """Xa[s:e] @ Ya[idx]^T over the kept columns of each row block, each consumed
+    before the next is made; in PyTorch the gathered columns and the product are
+    written into reused buffers (see :func:`~._online.row_block_products`)."""
+    if not is_torch(kx):
+        yield from (Xa[s:e, :] @ kx.matrix_transpose(kx.take(Ya, idx, axis=0)) for s, e, idx in blocks)
+        return
+    import torch
+
+    rows = max((e - s for s, e, _ in blocks), default=0)
+    cols = max((int(idx.shape[0]) for _, _, idx in blocks), default=0)
+    out = torch.empty(rows * cols, dtype=Xa.dtype, device=Xa.device)
+    kept = torch.empty(cols * Ya.shape[1], dtype=Ya.dtype, device=Ya.device)
+    for s, e, idx in blocks:
+        k = int(idx.shape[0])
+        Yk = torch.index_select(Ya, 0, idx, out=kept[: k * Ya.shape[1]].view(k, Ya.shape[1]))
+        yield torch.matmul(Xa[s:e, :], Yk.T, out=out[: (e - s) * k].view(e - s, k))
 
 
 def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProblem):
