@@ -55,6 +55,8 @@ CELL_POINTS_3D = 32
 def cell_points(d: int) -> int:
     """Points per grid cell in dimension d (see CELL_POINTS)."""
     return CELL_POINTS if d <= 2 else CELL_POINTS_3D
+
+
 # Rounds of "solve, check the truncation with the final potentials, rebuild".
 ROUNDS = 4
 

@@ -79,10 +79,11 @@ def wasserstein(
         value = monotone_wp(x[:, 0], y[:, 0], a, b, p, xp)
     else:
         value = _relative_wp(x, y, a, b, p, method, xp)
-        if value is None and a is not None:  # costs out of range: on the support with mass
-            kx, ky = xp.nonzero(a > 0)[0], xp.nonzero(b > 0)[0]
-            value = _relative_wp(xp.take(x, kx, axis=0), xp.take(y, ky, axis=0), xp.take(a, kx),
-                                 xp.take(b, ky), p, method, xp)
+        if value is None and a is not None and not bool(xp.all(a > 0) & xp.all(b > 0)):
+            # costs out of range, set perhaps by points without mass: on the support with mass
+            on_x, on_y = xp.nonzero(a > 0)[0], xp.nonzero(b > 0)[0]
+            value = _relative_wp(xp.take(x, on_x, axis=0), xp.take(y, on_y, axis=0), xp.take(a, on_x),
+                                 xp.take(b, on_y), p, method, xp)
         if value is None:
             raise ValueError(
                 f"x, y: |x - y|^p spans more than the range of {x.dtype} at p = {p:g} "
