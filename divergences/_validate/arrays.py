@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import Array, Namespace, constant, is_array, namespace, result_dtype
-from .._numerics import ldexp, max_abs, overflow_message
+from .._numerics import all_finite, ldexp, max_abs, overflow_message
 
 __all__ = ["as_array", "as_float", "broadcast_batch", "check_finite", "check_ndim", "check_nonempty",
            "check_precision", "check_psd", "cost_matrix", "is_symmetric", "like_array", "matrices", "points",
@@ -70,7 +70,7 @@ def scaled_back(value: Array, e: int, name: str, quantity: str, p: float | None,
 def representable(value: Array, name: str, quantity: str, p: float | None, xp: Namespace) -> Array:
     """``value`` unchanged when finite; otherwise the result of finite input cannot be
     represented in its dtype, and the error names the caller's arguments."""
-    if not bool(xp.all(xp.isfinite(value))):
+    if not all_finite(value, xp):
         raise ValueError(overflow_message(name, quantity, value.dtype, p))
     return value
 

@@ -11,23 +11,22 @@ __all__ = ["DENSE_ENTRIES", "bounding_diagonal", "euclidean_cost", "relative_euc
 # The dense solvers build the cost while it has at most this many entries (128 MB in
 # float64); the blockwise ones stream it beyond.
 DENSE_ENTRIES = 2**24
-# Pairs per block: keeps the (block, m, d) difference tensor near 32 MB in float64.
-_BLOCK_ENTRIES = 4_000_000
 
 
 def euclidean_cost(x: Array, y: Array, p: float, xp: Namespace) -> Array:
-    """M_ij = |x_i - y_j|_2^p for (n, d) and (m, d) clouds, blockwise over rows.
+    """M_ij = |x_i - y_j|_2^p for (n, d) and (m, d) clouds.
 
     Built from differences rather than |x|^2 + |y|^2 - 2 x.y, which cancels badly
     for nearby points; the square root is guarded so gradients at x_i = y_j are 0.
+    One coordinate at a time: an (n, m, d) difference tensor reduced over its short
+    last axis was 19x slower at d = 2 and 1.8x at d = 64 (n = m = 500, NumPy), and
+    this keeps the memory at two (n, m) arrays.
     """
-    n, m, d = x.shape[0], y.shape[0], x.shape[1]
-    step = max(1, _BLOCK_ENTRIES // (m * d))
-    blocks = []
-    for start in range(0, n, step):
-        diff = x[start : min(start + step, n), None, :] - y[None, :, :]
-        blocks.append(_power_of_norm(xp.sum(diff * diff, axis=-1), p, xp))
-    return blocks[0] if len(blocks) == 1 else xp.concat(blocks, axis=0)
+    sq = None
+    for k in range(x.shape[1]):
+        diff = x[:, k : k + 1] - y[:, k][None, :]
+        sq = diff * diff if sq is None else sq + diff * diff
+    return _power_of_norm(sq, p, xp)
 
 
 def relative_euclidean_cost(x: Array, y: Array, p: float, xp: Namespace) -> tuple[Array, Array, Array | None]:

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from .. import _validate as v
-from .._backend import Array, constant, device, from_numpy, namespace, np_namespace, to_numpy
+from .._backend import Array, constant, device, from_numpy, namespace, to_numpy
 from .._results import TransportResult
 from .._numerics import overflow_message, sum_error_bound, unit_roundoff
 from ._polytope import feasible_pair
@@ -116,31 +116,34 @@ def solve(
     # absolute tolerances act relative to the caller's scales; potentials map back
     # by the cost scale, the plan by the mass.
     Mn, an, bn = to_numpy(M), to_numpy(a), to_numpy(b)
-    cost_scale = max(float(Mn.max()), -float(Mn.min())) or 1.0
+    cost_scale_of_M = max(float(Mn.max()), -float(Mn.min()))
+    cost_scale = cost_scale_of_M or 1.0
     mass = float(an.sum())
     Mn, an, bn = Mn / cost_scale, an / mass, bn / bn.sum()
     if method == "assignment":
         _check_assignment(an, bn)
     limit = max(100_000, n * m) if max_iter is None else v.check_positive_int(max_iter, "max_iter")
     plan, f, _, converged = _SOLVERS[method](Mn, an, bn, limit)
-    f, g = feasible_pair(f, Mn, an, np_namespace())
+    f, g = feasible_pair(f, Mn, an, np)
     rows, cols = np.divmod(np.flatnonzero(plan.ravel() > 0), m)  # 8x faster than np.nonzero
-    gap = _gap(plan, rows, cols, Mn, an, bn, f, g)
+    support = plan[rows, cols]
+    terms = support * Mn[rows, cols]
+    gap = _gap(support, terms, rows, cols, an, bn, f, g, float(cost_scale_of_M > 0))
     if not converged:
         gap = gap if _in_polytope(plan, an, bn) else np.inf
         message = f"solve(method={method!r}) stopped before optimality; gap = {gap * cost_scale * mass:.3g}"
         v.report_failure(on_fail, message)
-    caller_gap = _to_caller_units(gap, plan[rows, cols] * Mn[rows, cols], cost_scale, mass, xp, M.dtype)
+    caller_gap = _to_caller_units(gap, terms, cost_scale, mass, xp, M.dtype)
     if cost_scale * mass > float(xp.finfo(M.dtype).max):
-        _check_value_fits(plan, rows, cols, Mn, cost_scale, mass, xp, M.dtype)
-    return _result(M, a, b, plan * mass, rows, cols, f * cost_scale, g * cost_scale, caller_gap,
+        _check_value_fits(terms, cost_scale, mass, xp, M.dtype)
+    return _result(M, a, b, plan * mass, support * mass, rows, cols, f * cost_scale, g * cost_scale, caller_gap,
                    method, converged, xp)
 
 
-def _check_value_fits(plan, rows, cols, Mn, cost_scale, mass, xp, dtype) -> None:
+def _check_value_fits(terms, cost_scale, mass, xp, dtype) -> None:
     """<M, P> = cost_scale * mass * <M / cost_scale, P / mass>, checked in logarithms
     before the caller's dtype is asked to hold it."""
-    unit = abs(float(np.sum(plan[rows, cols] * Mn[rows, cols])))
+    unit = abs(float(np.sum(terms)))
     big = float(xp.finfo(dtype).max)
     if unit > 0 and math.log(unit) + math.log(cost_scale) + math.log(mass) >= math.log(big):
         raise ValueError(overflow_message("M, a, b", "<M, P>", dtype))
@@ -155,28 +158,29 @@ def _reject_pot_order(M, a, b) -> None:
         )
 
 
-def _gap(plan, rows, cols, M, a, b, f, g) -> float:
-    """A bound on |<M, P> - OT(a, b)| that holds in floating point (unit-scale units).
+def _gap(support, terms, rows, cols, a, b, f, g, max_abs_M: float) -> float:
+    """A bound on |<M, P> - OT(a, b)| that holds in floating point (unit-scale units),
+    from the plan's support (its entries ``support`` at ``rows, cols``, and the
+    products ``terms`` = P_ij M_ij there).
 
     primal - dual, plus: the a-priori round-off of both sums (gamma bounds, see
     ``_numerics``); the c-transform's rounding, which can break f_i + g_j <= M_ij
     by u |g_j| (so the dual drops by at most u sum_j b_j |g_j|); and 2 (|P 1 - a|_1
     + |P^T 1 - b|_1) max |M| for marginals off by round-off (Altschuler, Weed and
     Rigollet 2017, Lemma 7); max |M| is 1 here unless M is 0, where every plan is
-    optimal and the defect costs nothing.
+    optimal and the defect costs nothing. Plain NumPy (the solvers' boundary): at
+    n = 100 the namespace calls cost more than the arithmetic.
     """
-    np_ = np_namespace()
-    terms = plan[rows, cols] * M[rows, cols]
-    primal, dual = float(np.sum(terms)), float(a @ f + b @ g)
-    u = unit_roundoff(np_, np.float64)
-    slack = (
-        sum_error_bound(terms.size, float(np.sum(np.abs(terms))), np_, np.float64)
-        + sum_error_bound(a.size, float(np.abs(a) @ np.abs(f)), np_, np.float64)
-        + sum_error_bound(b.size, float(np.abs(b) @ np.abs(g)), np_, np.float64)
-        + 2 * u * float(b @ np.abs(g))
-        + 2 * (np.abs(_marginal(rows, plan[rows, cols], a.size) - a).sum()
-               + np.abs(_marginal(cols, plan[rows, cols], b.size) - b).sum()) * float(np.abs(M).max())
+    primal, dual = float(terms.sum()), float(a @ f + b @ g)
+    b_abs_g = float(b @ np.abs(g))  # a, b >= 0: |a| = a
+    defect = float(np.abs(_marginal(rows, support, a.size) - a).sum()
+                   + np.abs(_marginal(cols, support, b.size) - b).sum())
+    rounding = (
+        sum_error_bound(terms.size, float(np.abs(terms).sum()), np, np.float64)
+        + sum_error_bound(a.size, float(a @ np.abs(f)), np, np.float64)
+        + sum_error_bound(b.size, b_abs_g, np, np.float64)
     )
+    slack = rounding + 2 * unit_roundoff(np, np.float64) * b_abs_g + 2 * defect * max_abs_M
     return max(primal - dual, 0.0) + slack
 
 
@@ -202,10 +206,11 @@ def _in_polytope(plan: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
     return bool(rows_ok and np.abs(plan.sum(0) - b).sum() <= tol and np.all(plan >= 0))
 
 
-def _result(M, a, b, plan, rows, cols, f, g, gap, method, converged, xp) -> TransportResult:
-    """Bring the NumPy solution home and recompute the value from the caller's arrays."""
+def _result(M, a, b, plan, support, rows, cols, f, g, gap, method, converged, xp) -> TransportResult:
+    """Bring the NumPy solution home and recompute the value from the caller's arrays
+    (``support``: the plan's entries at ``rows, cols``)."""
     flat = xp.asarray(rows * M.shape[1] + cols, device=device(M))
-    mass = from_numpy(plan[rows, cols], M, xp)
+    mass = from_numpy(support, M, xp)
     f_x, g_x = from_numpy(f, M, xp), from_numpy(g, M, xp)
     # <M, P> with P held constant, plus zero-valued terms whose gradients in a and b
     # are the potentials (envelope theorem).
