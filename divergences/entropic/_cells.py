@@ -7,14 +7,15 @@ its block can carry relative mass above exp(-theta) (Schmitzer 2016, arXiv
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._backend import Namespace
 
-__all__ = ["CellBound", "Cells", "Support", "cell_bound", "cell_distances", "cell_max", "cell_side", "grid_cells",
-           "slack_keep", "support"]
+__all__ = ["CellBound", "Cells", "PAIR_BLOCK", "Pairs", "Support", "cell_bound", "cell_max", "cell_pair_blocks",
+           "cell_side", "grid_cells", "slack_pairs", "support"]
 
 
 @dataclass(frozen=True)
@@ -59,23 +60,87 @@ def cell_side(x: np.ndarray, y: np.ndarray, cell_points: int) -> float:
     return max(side, float(extent.max()) * 1e-9)
 
 
-def cell_distances(cx: Cells, cy: Cells, p: float) -> tuple[np.ndarray, np.ndarray]:
-    """(Cmin, Cmax): bounds on C_ij over the pairs of each cell pair.
+# Cell pairs per block of the on-the-fly Cmin / Cmax: about 8 MB per float64 block.
+PAIR_BLOCK = 2**20
 
-    The centre distances come from the differences (exact to rounding: Cmin must
-    stay a lower bound), in row blocks of about 2^20 differences written into the
-    two outputs: no (Kx, Ky, d) array and no full-size temporaries (at Kx = Ky =
-    3125, d = 3, those were 234 MB and five 78 MB matrices)."""
-    K, d = len(cy.centre), cx.centre.shape[1]
-    step = max(1, 2**20 // (K * d))
-    cmin, cmax = np.empty((len(cx.centre), K)), np.empty((len(cx.centre), K))
+
+def cell_pair_blocks(cx: Cells, cy: Cells, p: float, upper: bool = False) -> Iterator[tuple[slice, np.ndarray, np.ndarray | None]]:
+    """(rows, Cmin, Cmax) over blocks of row cells: bounds on C_ij over the points
+    of each cell pair (Cmax only with ``upper``), never the Kx x Ky matrices.
+
+    The centre distances come from the differences, one coordinate at a time
+    (exact to rounding: Cmin must stay a lower bound, and the radii carry a
+    relative margin for that rounding). At n = 10^6 points the full matrices
+    would be 2 10^8 entries each; a block holds about PAIR_BLOCK."""
+    K = len(cy.centre)
+    step = max(1, PAIR_BLOCK // K)
     for i in range(0, len(cx.centre), step):
-        rows = slice(i, i + step)
-        D = np.sqrt(((cx.centre[rows, None, :] - cy.centre[None, :, :]) ** 2).sum(-1))
+        rows = slice(i, min(i + step, len(cx.centre)))
+        sq = np.zeros((rows.stop - i, K))
+        for k in range(cx.centre.shape[1]):
+            diff = cx.centre[rows, k, None] - cy.centre[None, :, k]
+            sq += diff * diff
+        D = np.sqrt(sq)
         reach = cx.radius[rows, None] + cy.radius[None, :]
-        cmin[rows] = np.maximum(D - reach, 0.0) ** p
-        cmax[rows] = (D + reach) ** p
-    return cmin, cmax
+        yield rows, np.maximum(D - reach, 0.0) ** p, (D + reach) ** p if upper else None
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Cell pairs (I, J) sorted by I then J, with their Cmin(I, J); ``shape`` (Kx, Ky).
+    Stored sparse: the kept pairs are a few per cent of Kx Ky."""
+
+    I: np.ndarray
+    J: np.ndarray
+    cmin: np.ndarray
+    shape: tuple[int, int]
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.I * self.shape[1] + self.J
+
+    def fraction(self) -> float:
+        """Share of all cell pairs kept."""
+        return len(self.I) / (self.shape[0] * self.shape[1])
+
+    def transpose(self) -> Pairs:
+        order = np.lexsort((self.I, self.J))
+        return Pairs(self.J[order], self.I[order], self.cmin[order], (self.shape[1], self.shape[0]))
+
+    def union(self, other: Pairs) -> Pairs:
+        ids = np.concatenate([self.ids, other.ids])
+        ids, first = np.unique(ids, return_index=True)
+        I, J = np.divmod(ids, self.shape[1])
+        return Pairs(I, J, np.concatenate([self.cmin, other.cmin])[first], self.shape)
+
+    def misses(self, other: Pairs) -> bool:
+        """Whether some pair of ``other`` is not in this set."""
+        return not bool(np.all(np.isin(other.ids, self.ids, assume_unique=True)))
+
+    def mask(self, rows: slice) -> np.ndarray:
+        """The pairs of row cells ``rows`` as a dense (len, Ky) mask."""
+        lo, hi = np.searchsorted(self.I, [rows.start, rows.stop])
+        out = np.zeros((rows.stop - rows.start, self.shape[1]), dtype=bool)
+        out[self.I[lo:hi] - rows.start, self.J[lo:hi]] = True
+        return out
+
+    def columns(self, k: int) -> np.ndarray:
+        """The column cells paired with row cell k."""
+        lo, hi = np.searchsorted(self.I, [k, k + 1])
+        return self.J[lo:hi]
+
+
+def slack_pairs(f: np.ndarray, g: np.ndarray, cx: Cells, cy: Cells, p: float, level: float) -> Pairs:
+    """Cell pairs whose largest possible exponent (f + g - C)/eps exceeds -level/eps:
+    max_I f + max_J g - Cmin(I, J) > -level (f, g sorted cell by cell)."""
+    F, G = cell_max(f, cx), cell_max(g, cy)
+    I, J, C = [], [], []
+    for rows, cmin, _ in cell_pair_blocks(cx, cy, p):
+        i, j = np.nonzero(F[rows, None] + G[None, :] - cmin > -level)
+        I.append(i + rows.start)
+        J.append(j)
+        C.append(cmin[i, j])
+    return Pairs(np.concatenate(I), np.concatenate(J), np.concatenate(C), (len(cx.start), len(cy.start)))
 
 
 def cell_max(h: np.ndarray, cells: Cells) -> np.ndarray:
@@ -112,11 +177,10 @@ class CellBound:
         return np.repeat(B, self.rows)
 
 
-def cell_bound(keep: np.ndarray, cmin: np.ndarray, rows: Cells, cols: Cells) -> CellBound:
-    I, J = np.nonzero(keep)
-    counts = np.bincount(I, minlength=keep.shape[0])
+def cell_bound(pairs: Pairs, rows: Cells, cols: Cells) -> CellBound:
+    counts = np.bincount(pairs.I, minlength=pairs.shape[0])
     first = np.cumsum(counts) - counts
-    return CellBound(cols.start, first, J, cmin[I, J], counts == 0, rows.end - rows.start)
+    return CellBound(cols.start, first, pairs.J, pairs.cmin, counts == 0, rows.end - rows.start)
 
 
 @dataclass(frozen=True)
@@ -124,30 +188,29 @@ class Support:
     """The kept cell pairs: for each row cell, the sorted column indices it sees,
     and for each column cell, the sorted row indices; the exponent bounds of both."""
 
-    keep: np.ndarray  # (Kx, Ky) bool
+    pairs: Pairs
     rows: list  # per row cell: (start, end, column indices)
     cols: list  # per column cell: (start, end, row indices)
     row_bound: CellBound | None = None
     col_bound: CellBound | None = None
 
 
-def support(keep: np.ndarray, cx: Cells, cy: Cells, kx: Namespace, dev, cmin: np.ndarray | None = None) -> Support:
-    point_cell_y = np.repeat(np.arange(len(cy.start)), cy.end - cy.start)
-    point_cell_x = np.repeat(np.arange(len(cx.start)), cx.end - cx.start)
-    # the index lists are the support's memory (n k entries each way): 32-bit where they fit
-    index_dtype = np.int32 if max(len(point_cell_x), len(point_cell_y)) < 2**31 else np.int64
+def support(pairs: Pairs, cx: Cells, cy: Cells, kx: Namespace, dev) -> Support:
+    # the index lists are the support's memory (k entries per cell each way): 32-bit where they fit
+    index_dtype = np.int32 if max(cx.end[-1], cy.end[-1]) < 2**31 else np.int64
 
-    def lists(mask, cells, other_cell):
-        out = []
-        for k in range(mask.shape[0]):
-            idx = np.flatnonzero(mask[k][other_cell]).astype(index_dtype)
-            out.append((int(cells.start[k]), int(cells.end[k]), kx.asarray(idx, device=dev)))
-        return out
+    def lists(kept: Pairs, cells: Cells, other: Cells) -> list:
+        return [(int(cells.start[k]), int(cells.end[k]),
+                 kx.asarray(_ranges(other.start[J], other.end[J]).astype(index_dtype), device=dev))
+                for k, J in enumerate(np.split(kept.J, np.cumsum(np.bincount(kept.I, minlength=kept.shape[0]))[:-1]))]
 
-    bounds = (None, None) if cmin is None else (cell_bound(keep, cmin, cx, cy), cell_bound(keep.T, cmin.T, cy, cx))
-    return Support(keep, lists(keep, cx, point_cell_y), lists(keep.T, cy, point_cell_x), *bounds)
+    transposed = pairs.transpose()
+    return Support(pairs, lists(pairs, cx, cy), lists(transposed, cy, cx),
+                   cell_bound(pairs, cx, cy), cell_bound(transposed, cy, cx))
 
 
-def slack_keep(f: np.ndarray, g: np.ndarray, cx: Cells, cy: Cells, cmin: np.ndarray, level: float) -> np.ndarray:
-    """Cell pairs whose largest possible exponent (f + g - C)/eps exceeds -level."""
-    return cell_max(f, cx)[:, None] + cell_max(g, cy)[None, :] - cmin > -level
+def _ranges(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The concatenation of start[k]:end[k] (points of the listed cells, sorted cell by cell)."""
+    lengths = end - start
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(start - offsets, lengths) + np.arange(int(lengths.sum()))

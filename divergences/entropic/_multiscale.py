@@ -34,7 +34,7 @@ import numpy as np
 from .._backend import Array, Namespace, device, is_torch, to_namespace, to_numpy
 from ..transport._polytope import shrink
 from . import _online as o
-from ._cells import Cells, Support, cell_distances, cell_side, grid_cells, slack_keep, support
+from ._cells import Cells, Pairs, Support, cell_pair_blocks, cell_side, grid_cells, slack_pairs, support
 from ._solver import run, solve_at
 from ._truncated import gradient_block, plan_blocks, truncated_softmin
 
@@ -87,10 +87,6 @@ class Outcome:
     cy: Cells
     pb: o.CloudProblem  # sorted cell by cell, in the kernel namespace
 
-    @property
-    def keep_t(self) -> np.ndarray:
-        return self.sup.keep.T
-
 
 def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: float, scale: float) -> Outcome:
     """Coarse solve, transfer, truncated fine solve; ``pb`` in the kernel namespace."""
@@ -102,14 +98,13 @@ def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: floa
     take = lambda t, c: kx.take(t, kx.asarray(c.order, device=dev), axis=0)  # noqa: E731
     fine = replace(pb, x=take(pb.x, cx), y=take(pb.y, cy), a=take(pb.a, cx), b=take(pb.b, cy))
     f, g, n_iter = _coarse_start(fine, cx, cy, eps, scale, max_iter)
-    cmin, _ = cell_distances(cx, cy, pb.p)
     level = (theta + math.log(4.0)) * eps  # a margin for the potentials' moves
-    keep = slack_keep(to_numpy(f), to_numpy(g), cx, cy, cmin, level)
+    keep = slack_pairs(to_numpy(f), to_numpy(g), cx, cy, pb.p, level)
     # float32 iterations can resolve tol itself: their potentials are final, and the
     # float64 error of the finish decides (see solve_points)
     resolvable = o.fast_tol(tol, eps) <= tol
     for _ in range(ROUNDS):
-        sup = support(keep, cx, cy, kx, dev, cmin)
+        sup = support(keep, cx, cy, kx, dev)
         out = solve_at(TruncatedMap(fine, eps, g, True, sup), o.fast_tol(tol, eps), max(0, max_iter - n_iter))
         n_iter += out.n_iter
         if not (resolvable and out.converged):
@@ -117,11 +112,12 @@ def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: floa
             out = solve_at(TruncatedMap(fine, eps, g, False, sup), tol, max(0, max_iter - n_iter))
             n_iter += out.n_iter
         f, g = out.map.potentials(out.step)
-        valid = slack_keep(to_numpy(f), to_numpy(g), cx, cy, cmin, theta * eps)
-        if not bool(np.any(valid & ~keep)):
+        fh, gh = to_numpy(f), to_numpy(g)
+        missed = keep.misses(slack_pairs(fh, gh, cx, cy, pb.p, theta * eps))
+        if not missed:
             break
-        keep = keep | slack_keep(to_numpy(f), to_numpy(g), cx, cy, cmin, level)
-    return Outcome(f, g, n_iter, out.error, out.converged and not bool(np.any(valid & ~keep)), sup, cx, cy, fine)
+        keep = keep.union(slack_pairs(fh, gh, cx, cy, pb.p, level))
+    return Outcome(f, g, n_iter, out.error, out.converged and not missed, sup, cx, cy, fine)
 
 
 def polish(out: Outcome, eps: float, tol: float, max_iter: int) -> Outcome:
@@ -176,7 +172,6 @@ def finish(out: Outcome, eps: float, gradients: bool) -> Finish:
     columns first), bounded with Cmax(I, J) over cell pairs."""
     pb, kx = out.pb, out.pb.xp
     x, y, a, b = pb.x, pb.y, pb.a, pb.b
-    cmin, cmax = cell_distances(out.cx, out.cy, pb.p)
     f_kept = kx.where(a > 0, out.f, -kx.inf)
     cols, Gy, g1 = [], [], []
     for s, e, idx, C, P in plan_blocks(y, x, out.g, out.f, b, a, eps, out.sup.cols, pb):
@@ -185,7 +180,7 @@ def finish(out: Outcome, eps: float, gradients: bool) -> Finish:
         if gradients:
             Gy.append(gradient_block(P, C, y[s:e, :], kx.take(x, idx, axis=0), pb))
     cols_all = kx.concat(cols)
-    g1 = _with_dropped(kx.concat(g1), f_kept, out.cy, out.cx, cmin.T, out.keep_t, kx)
+    g1 = _with_dropped(kx.concat(g1), f_kept, out.cy, out.cx, out.sup.pairs.transpose(), pb.p, kx)
     sc = shrink(b, cols_all, kx)
     g1_kept = kx.where(b > 0, g1, -kx.inf)
     zero = kx.zeros((), dtype=x.dtype, device=device(x))
@@ -203,13 +198,13 @@ def finish(out: Outcome, eps: float, gradients: bool) -> Finish:
         kept_rows.append(sr * sums[:, 1])
         kept_cols = _add_at(kept_cols, idx, (sr @ P) * kx.take(sc, idx), kx)
     rows_all = kx.concat(rows)
-    f1 = _with_dropped(kx.concat(f1), g1_kept, out.cx, out.cy, cmin, out.sup.keep, kx)
+    f1 = _with_dropped(kx.concat(f1), g1_kept, out.cx, out.cy, out.sup.pairs, pb.p, kx)
     lower = kx.sum(kx.where(a > 0, a * f1, zero)) + kx.sum(kx.where(b > 0, b * g1, zero))
     err_r = to_numpy(kx.clip(a - kx.concat(kept_rows), 0.0, None))
     err_c = to_numpy(kx.clip(b - kept_cols, 0.0, None))
     ER, EC = np.add.reduceat(err_r, out.cx.start), np.add.reduceat(err_c, out.cy.start)
     total = float(err_r.sum())
-    cross = float(ER @ cmax @ EC) / total if total > 0 else 0.0
+    cross = _cross(ER, EC, out.cx, out.cy, pb.p) / total if total > 0 else 0.0
     error = max(float(kx.sum(kx.abs(rows_all - a))), float(kx.sum(kx.abs(cols_all - b))))
     Gx_all = kx.concat(Gx, axis=0) if gradients else None
     Gy_all = kx.concat(Gy, axis=0) if gradients else None
@@ -232,15 +227,22 @@ def _add_at(total: Array, idx: Array, values: Array, kx: Namespace) -> Array:
     return kx.asarray(out, dtype=total.dtype, device=device(total))
 
 
-def _with_dropped(exact: Array, h: Array, cells_x: Cells, cells_y: Cells, cmin: np.ndarray,
-                  keep: np.ndarray, kx: Namespace) -> Array:
+def _with_dropped(exact: Array, h: Array, cells_x: Cells, cells_y: Cells, pairs: Pairs, p: float,
+                  kx: Namespace) -> Array:
     """A lower bound on min_j C(X_i, Y_j) - h_j (h = -inf where w_j = 0): ``exact``
     over the kept blocks, Cmin(I, J) - max_J h over the dropped ones; any such bound
     keeps the pair feasible, so the dual value stays a lower bound."""
     H = np.maximum.reduceat(to_numpy(h), cells_y.start)
-    dropped = np.where(keep, np.inf, cmin - H[None, :]).min(axis=1)
+    dropped = np.empty(len(cells_x.start))
+    for rows, cmin, _ in cell_pair_blocks(cells_x, cells_y, p):
+        dropped[rows] = np.where(pairs.mask(rows), np.inf, cmin - H[None, :]).min(axis=1)
     per_point = np.repeat(dropped, cells_x.end - cells_x.start)
     return kx.minimum(exact, kx.asarray(per_point, dtype=exact.dtype, device=device(exact)))
+
+
+def _cross(ER: np.ndarray, EC: np.ndarray, cx: Cells, cy: Cells, p: float) -> float:
+    """ER^T Cmax EC over all cell pairs (the rounding's rank-one correction bound)."""
+    return float(sum(ER[rows] @ (cmax @ EC) for rows, _, cmax in cell_pair_blocks(cx, cy, p, upper=True)))
 
 
 @dataclass(frozen=True)

@@ -112,15 +112,19 @@ def softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, tau: float,
     if pb.p == 2:
         shift = shift - kx.sum(Y * Y, axis=1) / eps
     shift, gauge = without_gauge(shift, kx)
+    lse = kx.empty((X.shape[0],), dtype=dtype, device=device(X))  # one output, written block by block
     if pb.p == 2:
-        Yt = kx.astype(kx.matrix_transpose(Y) * (2 / eps), dtype)
-        shift, Xc = kx.astype(shift, dtype), kx.astype(X, dtype)
-        rows = lambda r: logsumexp(Xc[r, :] @ Yt + shift[None, :], 1, kx)  # noqa: E731
+        # [x, 1] . [2 y / eps, shift]: the exponents of a block in one product, into a reused buffer
+        ones = kx.ones((X.shape[0], 1), dtype=X.dtype, device=device(X))
+        Xa = kx.astype(kx.concat([X, ones], axis=1), dtype)
+        Ya = kx.astype(kx.concat([Y * (2 / eps), shift[:, None]], axis=1), dtype)
+        for r, E in zip(_blocks(X.shape[0], pb.block), row_block_products(Xa, Ya, pb.block, kx)):
+            lse[r] = row_logsumexp(E, kx)
     else:
         shift, Xc, Yc = kx.astype(shift, dtype), kx.astype(X, dtype), kx.astype(Y, dtype)
-        rows = lambda r: logsumexp(shift[None, :] - euclidean_cost(Xc[r, :], Yc, pb.p, kx) / eps, 1, kx)  # noqa: E731
-    parts = [rows(r) for r in _blocks(X.shape[0], pb.block)]
-    lse = kx.astype(parts[0] if len(parts) == 1 else kx.concat(parts), X.dtype) + gauge
+        for r in _blocks(X.shape[0], pb.block):
+            lse[r] = logsumexp(shift[None, :] - euclidean_cost(Xc[r, :], Yc, pb.p, kx) / eps, 1, kx)
+    lse = kx.astype(lse, X.dtype) + gauge
     if pb.p == 2:
         lse = lse - kx.sum(X * X, axis=1) / eps
     return to_namespace(-tau * eps * lse, xp)
@@ -199,6 +203,22 @@ def row_block_products(Xa: Array, Ya: Array, block: int, kx: Namespace):
     buf = kx.empty((min(block, n), Ya.shape[0]), dtype=Xa.dtype, device=device(Xa))
     for r in _blocks(n, block):
         yield kx.matmul(Xa[r, :], YaT, out=buf[: r.stop - r.start])
+
+
+def row_logsumexp(E: Array, kx: Namespace) -> Array:
+    """log sum_j exp(E_ij) for each row of a temporary ``E`` (overwritten in PyTorch
+    and NumPy), max-shifted; rows of -inf give -inf. A pass that made fresh block
+    temporaries and kept each block's result between them fragmented glibc's heap
+    (6.3 GB resident for 10^5 points against 15,625 centres; 0.26 GB without it)."""
+    m = kx.max(E, axis=1, keepdims=True)
+    shift = kx.where(kx.isfinite(m), m, kx.zeros_like(m))
+    if is_torch(kx):
+        E = E.sub_(shift)
+    elif isinstance(E, np.ndarray):
+        E = np.subtract(E, shift, out=E)
+    else:
+        E = E - shift
+    return kx.squeeze(m, axis=1) + kx.log(exp_row_sums(E, kx))
 
 
 def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Namespace, fast: bool,

@@ -51,7 +51,7 @@ def test_multiscale_truncates_and_agrees_with_dense(rng, xp, monkeypatch):
     # the truncation dropped blocks: the run was not the full kernel in disguise
     pb, _ = points.cloud_problem(x, y, None, None, 2.0, None, None, np_namespace())
     out = ms.solve(pb.kernel, eps, 1e-7, 2000, ms.theta_for(1e-7), 2.0)
-    assert 0.05 < out.sup.keep.mean() < 0.9
+    assert 0.05 < out.sup.pairs.fraction() < 0.9
 
 
 def test_auto_rule():
