@@ -30,6 +30,7 @@ AREAS = {
     "fdiv": "benchmarks.fdiv",
     "dpp": "benchmarks.dpp",
     "gan": "benchmarks.gan",
+    "arena_ensemble": "benchmarks.arena_ensemble",
     "pairwise": "benchmarks.pairwise",
 }
 

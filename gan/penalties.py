@@ -27,7 +27,8 @@ import torch
 
 from ._checks import Critic, batch, positive, same_shape, scores
 
-__all__ = ["gradient_penalty", "interpolates", "lipschitz_penalty", "r1", "r2", "squared_grad_norms", "wdiv_penalty"]
+__all__ = ["gradient_penalty", "interpolates", "lipschitz_penalty", "norms_from_squares", "r1", "r2", "squared_grad_norms",
+           "wdiv_penalty"]
 
 
 # ------------------------------------------------------------------ gradients
@@ -62,11 +63,17 @@ def interpolates(
     return a * real.detach() + (1 - a) * fake.detach()
 
 
-def _norms(sq: torch.Tensor) -> torch.Tensor:
-    """sqrt of squared norms with gradient 0 (not NaN) at a zero gradient: below the
-    smallest normal float the clamp passes no gradient, and sqrt(tiny) ~ 1e-19 is the
-    value there. (``vector_norm``'s double backward is NaN at 0; a masked ``where``
-    pair costs four extra kernels a step.)"""
+def norms_from_squares(sq: torch.Tensor) -> torch.Tensor:
+    """||g|| = sqrt(||g||^2) from squared norms, with gradient 0 (not NaN) at a zero
+    norm: below the smallest normal float the clamp passes no gradient, and
+    sqrt(tiny) ~ 1e-19 is the value there. The norms of WGAN-GP's and WGAN-LP's
+    penalties (Gulrajani et al. 2017, Petzka et al. 2018). (``vector_norm``'s double
+    backward is NaN at 0; a masked ``where`` pair costs four extra kernels a step.)
+
+    >>> import torch
+    >>> norms_from_squares(torch.tensor([4.0, 0.0]))
+    tensor([2.0000e+00, 1.0842e-19])
+    """
     return sq.clamp_min(torch.finfo(sq.dtype).tiny).sqrt()
 
 
@@ -75,7 +82,7 @@ def _interpolate_norms(critic: Critic, real: torch.Tensor, fake: torch.Tensor,
     """Per-sample gradient norms of the critic at the interpolates of real and fake
     (the sample of WGAN-GP and WGAN-LP)."""
     x = interpolates(real, fake, alpha, generator)
-    return _norms(squared_grad_norms(critic, x, "the interpolates"))
+    return norms_from_squares(squared_grad_norms(critic, x, "the interpolates"))
 
 
 # ---------------------------------------------------------------------- penalties

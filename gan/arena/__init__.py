@@ -11,8 +11,9 @@ returns one :class:`Record` per loss, target and seed.
 
 Modules: ``targets`` and ``digits`` (data and their scores), ``models`` (the MLPs),
 ``recipes`` (the papers' recipes, the common recipe, entry names), ``trainer`` (one
-run), ``score`` (W_2, coverage, audit), ``stats`` (seeds to ranks), ``pool`` (runs in
-worker processes), ``report`` and ``figures`` (outputs), ``options`` (checks).
+run), ``ensemble`` (the seeds of one run as one batched computation), ``score`` (W_2,
+coverage, audit), ``stats`` (seeds to ranks), ``pool`` (runs in worker processes),
+``report`` and ``figures`` (outputs), ``options`` (checks).
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def run(
     samples : int
         Points per side of every evaluation (W_2, coverage).
     workers : int, optional
-        Runs in parallel, each in its own process (default: one per core, 1 on CUDA).
+        Runs in parallel, each in its own process (default: one per core, 1 on CUDA);
+        the seeds of one loss and target train as one batched ensemble (``gan.arena.ensemble``).
     device : {"auto", "cpu", "cuda"}, optional
         Default: CUDA when available.
     progress : bool

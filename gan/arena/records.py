@@ -57,7 +57,8 @@ class Record:
         Training produced NaN or inf; the run stopped there.
     seconds : float
         Wall time of the run, training and scoring (the one field that varies
-        between runs with the same seed).
+        between runs with the same seed); for seeds trained as one ensemble
+        (``gan.arena.ensemble``), the ensemble's wall time divided by its seeds.
     curve : tuple of Checkpoint
         The scores along training; the last one gives the final fields.
     samples_xy : ndarray (samples, d), optional

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -27,7 +27,8 @@ from .records import Checkpoint, Record
 from .score import evaluate
 from .targets import TARGETS
 
-__all__ = ["ARCH", "BETAS", "EVALUATIONS", "Arch", "Job", "checkpoints", "real_set", "seed_sequence", "train"]
+__all__ = ["ARCH", "BETAS", "EVALUATIONS", "Arch", "Job", "Run", "checkpoints", "eval_sets", "networks", "one_thread",
+           "optimizer", "real_set", "record", "run_seeds", "seed_sequence", "setup", "train"]
 
 BETAS = COMMON.betas  # Adam's betas of the common recipe (each paper recipe has its own)
 EVALUATIONS = 4  # checkpoints per run, evenly spaced, the last at the final step
@@ -91,20 +92,23 @@ def checkpoints(steps: int) -> tuple[int, ...]:
     return tuple(sorted({math.ceil(steps * k / EVALUATIONS) for k in range(1, EVALUATIONS + 1)}))
 
 
-def _optimizer(module: torch.nn.Module, kind: str, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+def optimizer(params: Iterable[torch.Tensor], kind: str, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    """The recipe's optimiser over ``params``: RMSProp, or Adam (fused where torch has it)."""
+    params = list(params)
     if kind == "rmsprop":
-        return torch.optim.RMSprop(module.parameters(), lr=lr)
+        return torch.optim.RMSprop(params, lr=lr)
     try:  # fused Adam is a third faster per step on these small nets
-        return torch.optim.Adam(module.parameters(), lr=lr, betas=betas, fused=True)
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
     except (RuntimeError, TypeError):  # an older torch, or no fused kernel for the device
-        return torch.optim.Adam(module.parameters(), lr=lr, betas=betas)
+        return torch.optim.Adam(params, lr=lr, betas=betas)
 
 
 def _finite(*modules: torch.nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for m in modules for p in m.parameters())
 
 
-def _networks(job: Job, target) -> tuple[Generator, Critic]:
+def networks(job: Job, target) -> tuple[Generator, Critic]:
+    """The entry's generator and critic for ``target``, initialised from torch's global generator."""
     entry, arch = parse(job.loss), ARCH[job.target]
     z_dim = max(arch.z_dim, OGAN_Z_DIM) if entry.ogan else arch.z_dim
     G = Generator(z_dim, arch.hidden, arch.depth, out=target.dim, bounded=arch.bounded,
@@ -124,13 +128,13 @@ def train(job: Job, on_steps: Callable[[int], None] | None = None) -> Record:
     """
     start = time.perf_counter()
     device = torch.device(job.device)
-    with _one_thread(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        record = _train(job, device, on_steps or (lambda k: None))  # the caller's RNG state is left alone
-    return replace(record, seconds=time.perf_counter() - start)
+    with one_thread(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        result = _train(job, device, on_steps or (lambda k: None))  # the caller's RNG state is left alone
+    return replace(result, seconds=time.perf_counter() - start)
 
 
 @contextmanager
-def _one_thread() -> Iterator[None]:
+def one_thread() -> Iterator[None]:
     """One torch thread for the run: on these small nets more threads only add
     synchronisation (and on a busy machine their spinning costs tenfold), and a fixed
     count keeps the numbers identical whatever the caller's setting."""
@@ -165,43 +169,77 @@ def _advance(step: Callable, nets: tuple, count: int, log: list) -> bool:
     return bool(np.isfinite(values).all())
 
 
-def _train(job: Job, device: torch.device, report: Callable[[int], None]) -> Record:
+def run_seeds(job: Job) -> tuple[int, int, int]:
+    """The run's torch seed (initialisation, latents, the penalties' weights), evaluation
+    seed and data seed, from (seed, loss, target) alone."""
+    torch_seed, eval_seed, data_seed = seed_sequence(job.seed, "run", job.loss, job.target).generate_state(3)
+    return int(torch_seed), int(eval_seed), int(data_seed)
+
+
+def eval_sets(job: Job, target, z_dim: int, eval_seed: int, device: torch.device) -> tuple[np.ndarray, torch.Tensor]:
+    """The run's fixed real evaluation set and its latents (their own generator: scoring never shifts training)."""
+    real_eval = real_set(target, job.samples, job.seed)
+    z_eval = torch.randn(len(real_eval), z_dim, device=device,
+                         generator=torch.Generator(device=device).manual_seed(eval_seed))
+    return real_eval, z_eval
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run as :func:`train` sets it up: its networks, one generator step, its evaluation sets."""
+
+    G: Generator
+    D: Critic
+    step: Callable[[], gan.train.StepLosses]
+    real_eval: np.ndarray
+    z_eval: torch.Tensor
+
+
+def setup(job: Job, device: torch.device) -> Run:
+    """Seed torch's global generator, build the networks and optimisers, and wire the batches."""
     target, r = TARGETS[job.target], recipe(job.loss, job.recipe)
-    seeds = seed_sequence(job.seed, "run", job.loss, job.target).generate_state(3)
-    torch_seed, eval_seed, data_seed = (int(s) for s in seeds)
+    torch_seed, eval_seed, data_seed = run_seeds(job)
     torch.manual_seed(torch_seed)
-    G, D = (net.to(device) for net in _networks(job, target))
+    G, D = (net.to(device) for net in networks(job, target))
     loss = build_loss(job.loss, job.recipe)
-    g_opt = _optimizer(G, r.optimizer, r.lr_generator, r.betas)
-    c_opt = _optimizer(D, r.optimizer, r.lr_critic, r.betas)
+    g_opt = optimizer(G.parameters(), r.optimizer, r.lr_generator, r.betas)
+    c_opt = optimizer(D.parameters(), r.optimizer, r.lr_critic, r.betas)
     if r.clip is not None:  # WGAN: clip after every critic update
         c_opt.register_step_post_hook(lambda *_: gan.clip_weights(D, r.clip))
     rng = np.random.default_rng(data_seed)
     real = lambda: torch.as_tensor(target.sample(BATCH, rng), dtype=torch.float32, device=device)  # noqa: E731
     z = lambda: torch.randn(BATCH, G.z_dim, device=device)  # noqa: E731
     step = _stepper(job, G, D, loss, real, z, g_opt, c_opt, r.n_critic)
-    real_eval = real_set(target, job.samples, job.seed)
-    z_eval = torch.randn(len(real_eval), G.z_dim, device=device,
-                         generator=torch.Generator(device=device).manual_seed(eval_seed))
+    return Run(G, D, step, *eval_sets(job, target, G.z_dim, eval_seed, device))
+
+
+def record(job: Job, curve: list[Checkpoint], log: list[np.ndarray], diverged: bool, G: Generator,
+           z_eval: torch.Tensor) -> Record:
+    """The run's :class:`Record` from its curve and log, with the final generator's samples and state."""
+    target, last = TARGETS[job.target], curve[-1]
+    with torch.no_grad():
+        samples_xy = None if diverged else G(z_eval).to(torch.float64).cpu().numpy()
+    state = {k: v.detach().cpu().clone() for k, v in G.state_dict().items()}
+    return Record(job.loss, job.target, job.seed, job.steps, len(z_eval), recipe(job.loss, job.recipe).n_critic,
+                  job.device, last.w2, None, last.modes, target.n_modes, last.quality, last.audit_gap, diverged,
+                  0.0, tuple(curve), samples_xy, job.recipe, last.classes, last.class_kl, last.encoder_corr,
+                  np.concatenate(log) if log else np.zeros((0, 2)), state)
+
+
+def _train(job: Job, device: torch.device, report: Callable[[int], None]) -> Record:
+    run, target = setup(job, device), TARGETS[job.target]
     curve: list[Checkpoint] = []
     log: list[np.ndarray] = []
     done, diverged = 0, False
     for stop in checkpoints(job.steps):
         while done < stop and not diverged:
             count = min(CHECK_EVERY, stop - done)
-            diverged = not _advance(step, (G, D), count, log)
+            diverged = not _advance(run.step, (run.G, run.D), count, log)
             done += count
             report(count)
-        curve.append(evaluate(done, G, D, z_eval, real_eval, target))
+        curve.append(evaluate(done, run.G, run.D, run.z_eval, run.real_eval, target))
         diverged = diverged or curve[-1].w2 is None
         if diverged:
             break
     report(job.steps - done)
-    last = curve[-1]
-    with torch.no_grad():
-        samples_xy = None if diverged else G(z_eval).to(torch.float64).cpu().numpy()
-    state = {k: v.detach().cpu().clone() for k, v in G.state_dict().items()}
-    return Record(job.loss, job.target, job.seed, job.steps, len(real_eval), r.n_critic, job.device,
-                  last.w2, None, last.modes, target.n_modes, last.quality, last.audit_gap, diverged,
-                  0.0, tuple(curve), samples_xy, job.recipe, last.classes, last.class_kl, last.encoder_corr,
-                  np.concatenate(log) if log else np.zeros((0, 2)), state)
+    return record(job, curve, log, diverged, run.G, run.z_eval)

@@ -145,3 +145,13 @@ def test_bad_input():
         penalties.r1(critic, torch.zeros((), dtype=DT))
     with pytest.raises(TypeError, match="torch.Tensor"):
         penalties.r2(critic, [1.0, 2.0])
+
+
+def test_norms_from_squares_are_square_roots_with_a_zero_gradient_at_zero():
+    sq = torch.tensor([0.0, 1e-310, 2.25, 1e300], dtype=torch.float64, requires_grad=True)
+    out = penalties.norms_from_squares(sq)
+    tiny = torch.finfo(torch.float64).tiny
+    assert torch.equal(out.detach(), torch.sqrt(sq.detach().clamp_min(tiny)))
+    (grad,) = torch.autograd.grad(out.sum(), sq)
+    assert grad[0] == 0 and grad[1] == 0 and torch.isfinite(grad).all()
+    assert float(grad[2]) == 0.5 / 1.5

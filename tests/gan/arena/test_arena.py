@@ -117,12 +117,14 @@ def test_a_run_does_not_depend_on_the_other_runs(first):
 
 
 def test_progress_outside_a_terminal_is_plain_lines_naming_the_run(capsys):
-    arena.run("ns-sgan", "ring8", 20, 0, samples=50, seeds=2, workers=1)
+    arena.run("ns-sgan", "ring8", 20, 0, samples=50, seeds=2, workers=1)  # the two seeds: one ensemble
+    arena.run("ns-sgan+sn", "ring8", 20, 0, samples=50, seeds=2, workers=1)  # +sn: one run per seed
     err = capsys.readouterr().err
     assert "\r" not in err
     lines = err.splitlines()
-    assert lines[-1].startswith("arena: ns-sgan on ring8, seed 1: 100% 40/40 generator steps")
-    assert any(line.startswith("arena: ns-sgan on ring8, seed 0:") for line in lines)
+    assert any(line.startswith("arena: ns-sgan on ring8, seeds 0-1: 100% 40/40 generator steps") for line in lines)
+    assert lines[-1].startswith("arena: ns-sgan+sn on ring8, seed 1: 100% 40/40 generator steps")
+    assert any(line.startswith("arena: ns-sgan+sn on ring8, seed 0:") for line in lines)
 
 
 @pytest.mark.parametrize("argv, flag", [
@@ -342,7 +344,7 @@ def test_r1_r2_and_gdpp_entries_add_their_terms():
 
 
 def test_sn_entry_normalises_the_critic():
-    G, D = trainer._networks(trainer.Job("hinge+sn", "ring8", 1, 0, 10), TARGETS["ring8"])
+    G, D = trainer.networks(trainer.Job("hinge+sn", "ring8", 1, 0, 10), TARGETS["ring8"])
     assert torch.nn.utils.parametrize.is_parametrized(D.head, "weight")
 
 
