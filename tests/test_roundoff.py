@@ -11,6 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from divergences import certify, solve
+from divergences._backend import numpy_exp_inplace
 from divergences.testing import cost_matrices
 
 
@@ -102,3 +103,18 @@ def test_float32_certificate_is_widened_in_float32(rng):
     # masses 0.2 in float32 sum to 1 only up to round-off: compare with a small slack
     assert Fraction(float(c.lower)) <= exact * (1 + Fraction(1, 10**6))
     assert exact * (1 - Fraction(1, 10**6)) <= Fraction(float(c.upper))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_exponential_is_numpys_to_an_ulp_and_zero_below_the_normal_range(dtype):
+    # NumPy input's kernel exponential may run in PyTorch (_backend.numpy_exp_inplace):
+    # every result above exp(L), L = log of the smallest normal number, is exp to about
+    # an ulp; below it, and at -inf (zero weights), exactly 0
+    low = float(np.ceil(np.log(np.finfo(dtype).smallest_normal)))
+    x = np.concatenate([np.linspace(1.2 * low, 5.0, 70_000), [-np.inf, low, low - 1.0]]).astype(dtype)
+    got = numpy_exp_inplace(x.copy())
+    want = np.exp(x.astype(np.float64))
+    above = want > float(np.exp(np.asarray(low, dtype=dtype)))
+    assert np.all(got[~above] == 0) and got[-3] == 0
+    ulp = float(np.finfo(dtype).eps)
+    assert np.max(np.abs(got[above] - want[above]) / want[above]) <= 2 * ulp

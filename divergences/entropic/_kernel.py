@@ -98,7 +98,7 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
     K = xp.empty((n, m), dtype=pb.a.dtype, device=device(pb.a))
     parts = []
     for rows in row_blocks(n, m):
-        S = pb.cost.rows(rows) * (-1.0 / eps)
+        S = pb.cost.scaled_rows(rows, -1.0 / eps)
         S += h[None, :]
         smax = xp.max(S, axis=1)
         S -= smax[:, None]

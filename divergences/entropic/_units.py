@@ -111,10 +111,22 @@ class NormalisedCost:
     def full(self) -> Array:
         return self._normalise(self.M)
 
+    def scaled_rows(self, r: slice, c: float) -> Array:
+        """c times rows ``r`` of M', a fresh array: (M - offset) * (c / scale) in two
+        passes, one of them in place (M' then c M' took three and two buffers)."""
+        X = self.M[r, :]
+        if self.offset == 0.0:
+            return X * (c / self.scale)
+        X = X - self.offset
+        X *= c / self.scale
+        return X
+
     def _normalise(self, X: Array) -> Array:
         if self.offset == 0.0 and self.scale == 1.0:
             return X
-        return (X - self.offset) / self.scale
+        Y = X - self.offset
+        Y /= self.scale  # in place: one fresh buffer per block, not two
+        return Y
 
 
 def _excess_entropy(t: float) -> float:

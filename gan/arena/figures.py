@@ -142,7 +142,10 @@ def _leaderboard_figure(summaries: Sequence[Summary], path: Path) -> None:
         floor = next((s.w2_floor for s in by_loss.values() if s.w2_floor is not None), None)
         if floor is not None:
             ax.axvline(floor, color="k", ls="--", lw=0.8)
-        ax.set(title=target, xlabel="W2, mean ± sd over seeds", xscale="log")
+        # a linear axis from 0: within a target the values span a factor of a few, where a
+        # log axis labels its minor ticks on top of each other
+        ax.set(title=target, xlabel="W2, mean ± sd over seeds")
+        ax.set_xlim(left=0)
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(len(losses)), losses, fontsize=8)
     axes[0].invert_yaxis()
