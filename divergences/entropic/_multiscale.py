@@ -172,43 +172,52 @@ def finish(out: Outcome, eps: float, gradients: bool) -> Finish:
     columns first), bounded with Cmax(I, J) over cell pairs."""
     pb, kx = out.pb, out.pb.xp
     x, y, a, b = pb.x, pb.y, pb.a, pb.b
+    # every per-block result is written into one preallocated output, and C and P are
+    # overwritten in place once read: small results kept between fresh block
+    # temporaries fragmented glibc's heap (resident memory doubled during this pass)
+    cols_all, g1, Gy = _empty(b, kx), _empty(b, kx), _empty(y, kx)  # Gy: n x d, filled only with gradients
     f_kept = kx.where(a > 0, out.f, -kx.inf)
-    cols, Gy, g1 = [], [], []
     for s, e, idx, C, P in plan_blocks(y, x, out.g, out.f, b, a, eps, out.sup.cols, pb):
-        cols.append(kx.sum(P, axis=1))
-        g1.append(_row_min(C - kx.take(f_kept, idx)[None, :], kx))
+        cols_all[s:e] = kx.sum(P, axis=1)
         if gradients:
-            Gy.append(gradient_block(P, C, y[s:e, :], kx.take(x, idx, axis=0), pb))
-    cols_all = kx.concat(cols)
-    g1 = _with_dropped(kx.concat(g1), f_kept, out.cy, out.cx, out.sup.pairs.transpose(), pb.p, kx)
+            Gy[s:e, :] = gradient_block(P, C, y[s:e, :], kx.take(x, idx, axis=0), pb)
+        C -= kx.take(f_kept, idx)[None, :]
+        g1[s:e] = _row_min(C, kx)
+    g1 = _with_dropped(g1, f_kept, out.cy, out.cx, out.sup.pairs.transpose(), pb.p, kx)
     sc = shrink(b, cols_all, kx)
     g1_kept = kx.where(b > 0, g1, -kx.inf)
     zero = kx.zeros((), dtype=x.dtype, device=device(x))
-    cost, rounded, rows, Gx, f1, kept_rows, kept_cols = zero, zero, [], [], [], [], kx.zeros_like(b)
+    rows_all, f1, kept_rows, Gx = _empty(a, kx), _empty(a, kx), _empty(a, kx), _empty(x, kx)
+    costs_all, kept_cols = kx.zeros((a.shape[0], 2), dtype=x.dtype, device=device(x)), kx.zeros_like(b)
     for s, e, idx, C, P in plan_blocks(x, y, out.f, out.g, a, b, eps, out.sup.rows, pb):
-        f1.append(_row_min(C - kx.take(g1_kept, idx)[None, :], kx))
         if gradients:
-            Gx.append(gradient_block(P, C, x[s:e, :], kx.take(y, idx, axis=0), pb))
+            Gx[s:e, :] = gradient_block(P, C, x[s:e, :], kx.take(y, idx, axis=0), pb)
         # one product each for the plain and the column-scaled sums (no scaled copy of P)
-        weights = kx.stack([kx.ones_like(kx.take(sc, idx)), kx.take(sc, idx)], axis=1)
-        sums, costs = P @ weights, (P * C) @ weights
+        sc_kept = kx.take(sc, idx)
+        weights = kx.stack([kx.ones_like(sc_kept), sc_kept], axis=1)
+        sums = P @ weights
         sr = shrink(a[s:e], sums[:, 1], kx)
-        rows.append(sums[:, 0])
-        cost, rounded = cost + kx.sum(costs[:, 0]), rounded + kx.sum(sr * costs[:, 1])
-        kept_rows.append(sr * sums[:, 1])
-        kept_cols = _add_at(kept_cols, idx, (sr @ P) * kx.take(sc, idx), kx)
-    rows_all = kx.concat(rows)
-    f1 = _with_dropped(kx.concat(f1), g1_kept, out.cx, out.cy, out.sup.pairs, pb.p, kx)
+        rows_all[s:e], kept_rows[s:e] = sums[:, 0], sr * sums[:, 1]
+        kept_cols = _add_at(kept_cols, idx, (sr @ P) * sc_kept, kx)
+        P *= C  # P C, for the costs; P is not read again
+        costs_all[s:e, :] = (P @ weights) * kx.stack([kx.ones_like(sr), sr], axis=1)
+        C -= kx.take(g1_kept, idx)[None, :]
+        f1[s:e] = _row_min(C, kx)
+    cost, rounded = kx.sum(costs_all[:, 0]), kx.sum(costs_all[:, 1])
+    f1 = _with_dropped(f1, g1_kept, out.cx, out.cy, out.sup.pairs, pb.p, kx)
     lower = kx.sum(kx.where(a > 0, a * f1, zero)) + kx.sum(kx.where(b > 0, b * g1, zero))
-    err_r = to_numpy(kx.clip(a - kx.concat(kept_rows), 0.0, None))
+    err_r = to_numpy(kx.clip(a - kept_rows, 0.0, None))
     err_c = to_numpy(kx.clip(b - kept_cols, 0.0, None))
     ER, EC = np.add.reduceat(err_r, out.cx.start), np.add.reduceat(err_c, out.cy.start)
     total = float(err_r.sum())
     cross = _cross(ER, EC, out.cx, out.cy, pb.p) / total if total > 0 else 0.0
     error = max(float(kx.sum(kx.abs(rows_all - a))), float(kx.sum(kx.abs(cols_all - b))))
-    Gx_all = kx.concat(Gx, axis=0) if gradients else None
-    Gy_all = kx.concat(Gy, axis=0) if gradients else None
-    return Finish(cost, kx.sum(rows_all), Gx_all, Gy_all, error, lower, rounded + cross)
+    return Finish(cost, kx.sum(rows_all), Gx if gradients else None, Gy if gradients else None, error, lower,
+                  rounded + cross)
+
+
+def _empty(like: Array, kx: Namespace) -> Array:
+    return kx.empty(like.shape, dtype=like.dtype, device=device(like))
 
 
 def _row_min(Z: Array, kx: Namespace) -> Array:

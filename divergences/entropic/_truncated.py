@@ -69,7 +69,8 @@ def kept_products(Xa: Array, Ya: Array, blocks: list, kx: Namespace):
 
 
 def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProblem):
-    """(s, e, idx, C, P) per kept block of the plan P_ij = wu_i wv_j exp((u_i + v_j - C_ij)/eps).
+    """(s, e, idx, C, P) per kept block of the plan P_ij = wu_i wv_j exp((u_i + v_j - C_ij)/eps),
+    each valid until the next block is asked for (it may be overwritten by the caller).
 
     For p = 2 both C and log P are single products of lifted rows (:func:`~._online.lift_rows`):
     C_ij = [x_i, 1, |x_i|^2] . [-2 y_j, |y_j|^2, 1], log P_ij = [x_i, 1, r_i] . [2 y_j/eps, c_j, 1]
@@ -85,10 +86,11 @@ def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProblem
     x2, y2 = kx.sum(X * X, axis=1), kx.sum(Y * Y, axis=1)
     Xc, Yc = o.lift_rows(X, x2, kx), o.lift_cols(-2 * Y, y2, kx)
     Xl, Yl = o.lift_rows(X, row - x2 / eps, kx), o.lift_cols(Y * (2 / eps), col - y2 / eps, kx)
-    for s, e, idx in blocks:
-        Cb = clip_below_zero(Xc[s:e, :] @ kx.matrix_transpose(kx.take(Yc, idx, axis=0)), kx)
-        Pb = exp_floored(Xl[s:e, :] @ kx.matrix_transpose(kx.take(Yl, idx, axis=0)), kx)
-        yield s, e, idx, Cb, Pb
+    # C and P of a block land in reused buffers (PyTorch): the caller consumes, and may
+    # overwrite, each block before the next is made
+    products = zip(kept_products(Xc, Yc, blocks, kx), kept_products(Xl, Yl, blocks, kx))
+    for (s, e, idx), (Cb, Lb) in zip(blocks, products):
+        yield s, e, idx, clip_below_zero(Cb, kx), exp_floored(Lb, kx)
 
 
 def gradient_block(P: Array, C: Array, X: Array, Y: Array, pb: o.CloudProblem) -> Array:
