@@ -102,7 +102,7 @@ def _samples_figure(records: Sequence[Record], summaries: Sequence[Summary], tar
 def _curve_figure(records: Sequence[Record], summaries: Sequence[Summary], target: str, path: Path) -> None:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 4.2), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(8.5, 4.2), dpi=DPI, layout="constrained")
     ax = fig.subplots()
     top = [s for s in ranked(summaries, target) if s.w2[0] is not None][:TOP]
     for i, s in enumerate(top):
@@ -116,7 +116,7 @@ def _curve_figure(records: Sequence[Record], summaries: Sequence[Summary], targe
         ax.axhline(floor, color="k", ls="--", lw=0.8, label="floor")
     ax.set(xlabel="generator step", ylabel="W2 (exact, lower is better)", yscale="log",
            title=f"{target}: the {len(top)} best losses, mean over seeds, band = min to max seed")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes: bands fill them
     fig.savefig(path)
 
 
