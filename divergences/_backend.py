@@ -35,10 +35,10 @@ __all__ = [
     "is_torch",
     "namespace",
     "np_namespace",
-    "numpy_exp_inplace",
     "psd_sqrt",
     "result_dtype",
     "to_numpy",
+    "torch_module",
 ]
 
 Array = Any
@@ -106,43 +106,15 @@ def from_numpy(arr: np.ndarray, like: Array, xp: Namespace) -> Array:
     return xp.asarray(np.ascontiguousarray(arr), dtype=like.dtype, device=device(like))
 
 
-# Below this many entries NumPy's exponential is kept (the call into PyTorch costs ~5 us).
-_TORCH_EXP_ENTRIES = 2**14
-
-
 @functools.cache
-def _torch_module() -> Any | None:
+def torch_module() -> Any | None:
+    """PyTorch where installed (imported on first use), else None: the library NumPy
+    input's heavy elementwise kernels run in (see :func:`compute_namespace`)."""
     try:
         import torch
     except ImportError:
         return None
     return torch
-
-
-def numpy_exp_inplace(E: np.ndarray) -> np.ndarray:
-    """exp(E) written over a NumPy temporary ``E``, with every result at or below
-    exp(L), L = log of the smallest normal number (about 1.5 times that number), set
-    to 0, as -inf gives 0; where PyTorch is installed (the policy of
-    :func:`compute_namespace`), by its exponential on the same memory.
-
-    Why: NumPy vectorises the float64 exponential only with AVX-512, and both libraries
-    take a scalar path for every entry that underflows. The exponent is clamped at L
-    first (no entry underflows) and the clamped entries set to 0 after. With AVX2, one
-    thread, 4e6 entries in [-5, 0]: NumPy 27 ms, PyTorch 18 ms; in [-2000, 0]: NumPy
-    97 ms, PyTorch 18 ms. Elementwise: the same at any thread count."""
-    low = float(np.ceil(np.log(np.finfo(E.dtype).smallest_normal))) if E.dtype.kind == "f" else None
-    torch = _torch_module() if E.size >= _TORCH_EXP_ENTRIES and E.flags.writeable else None
-    if low is None or E.dtype not in (np.float32, np.float64):
-        return np.exp(E, out=E)
-    tiny = float(np.exp(np.asarray(low, dtype=E.dtype)))
-    if torch is None:
-        np.exp(np.maximum(E, low, out=E), out=E)
-        E[E <= tiny] = 0.0
-        return E
-    t = torch.from_numpy(E)
-    # one in-place pass: x if x > exp(L) else 0 (a boolean mask and a product took three)
-    torch.nn.functional.threshold_(t.clamp_min_(low).exp_(), tiny, 0.0)
-    return E
 
 
 def compute_namespace(xp: Namespace) -> Namespace:

@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import Array, Namespace, constant, is_torch, numpy_exp_inplace
+from ._backend import Array, Namespace, constant, is_torch, torch_module
 
 __all__ = [
     "LOG2", "abs_pow", "binary_scale", "clip_below_zero", "exp_inplace", "flat_dot", "div_or_inf", "exp_or_inf", "expm1_or_inf", "gamma", "inv_or_inf",
-    "exp_floor", "exp_floored", "exp_row_sums", "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
+    "exp_floor", "exp_floored", "numpy_exp_inplace", "row_logsumexp", "exp_row_sums", "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
     "overflow_message", "pow_or_inf", "root", "safe_log", "scaled_pth_root_of_sum", "softplus",
     "sum_error_bound", "unit_roundoff", "xlogx_minus",
 ]
@@ -50,6 +50,22 @@ def logsumexp(x: Array, axis: int, xp: Namespace) -> Array:
     return xp.squeeze(m, axis=axis) + xp.log(xp.sum(exp_floored(x - shift, xp), axis=axis))
 
 
+def row_logsumexp(E: Array, xp: Namespace) -> Array:
+    """:func:`logsumexp` along the rows of a temporary ``E`` (overwritten in PyTorch
+    and NumPy): a pass that made fresh block temporaries and kept each block's result
+    between them fragmented glibc's heap (6.3 GB resident for 10^5 points against
+    15,625 centres; 0.26 GB in place)."""
+    m = xp.max(E, axis=1, keepdims=True)
+    shift = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    if is_torch(xp):
+        E = E.sub_(shift)
+    elif isinstance(E, np.ndarray):
+        E = np.subtract(E, shift, out=E)
+    else:
+        E = E - shift
+    return xp.squeeze(m, axis=1) + xp.log(exp_row_sums(E, xp))
+
+
 def flat_dot(A: Array, B: Array, xp: Namespace) -> Array:
     """sum_ij A_ij B_ij as one dot product of the flattened arrays (no A * B buffer)."""
     return (xp.reshape(A, (1, -1)) @ xp.reshape(B, (-1, 1)))[0, 0]
@@ -63,6 +79,35 @@ def exp_inplace(E: Array, xp: Namespace) -> Array:
     if isinstance(E, np.ndarray):
         return numpy_exp_inplace(E)
     return xp.exp(E)
+
+
+# Below this many entries NumPy's exponential is kept (the call into PyTorch costs ~5 us).
+_TORCH_EXP_ENTRIES = 2**14
+
+
+def numpy_exp_inplace(E: np.ndarray) -> np.ndarray:
+    """exp(E) written over a NumPy temporary ``E``, with every result at or below
+    exp(L), L = :func:`exp_floor` (about 1.5 times the smallest normal number), set
+    to 0, as -inf gives 0; where PyTorch is installed (``_backend.torch_module``), by
+    its exponential on the same memory.
+
+    Why: NumPy vectorises the float64 exponential only with AVX-512, and both libraries
+    take a scalar path for every entry that underflows. The exponent is clamped at L
+    first (no entry underflows) and the clamped entries set to 0 after. With AVX2, one
+    thread, 4e6 entries in [-5, 0]: NumPy 27 ms, PyTorch 18 ms; in [-2000, 0]: NumPy
+    97 ms, PyTorch 18 ms. Elementwise: the same at any thread count."""
+    if E.dtype not in (np.float32, np.float64):
+        return np.exp(E, out=E)
+    low = exp_floor(E.dtype, np)
+    tiny = float(np.exp(np.asarray(low, dtype=E.dtype)))
+    torch = torch_module() if E.size >= _TORCH_EXP_ENTRIES and E.flags.writeable else None
+    if torch is None:
+        np.exp(np.maximum(E, low, out=E), out=E)
+        E[E <= tiny] = 0.0
+        return E
+    # one in-place pass after the exponential: x if x > exp(L) else 0
+    torch.nn.functional.threshold_(torch.from_numpy(E).clamp_min_(low).exp_(), tiny, 0.0)
+    return E
 
 
 def clip_below_zero(E: Array, xp: Namespace) -> Array:

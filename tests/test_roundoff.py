@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from divergences import certify, solve
-from divergences._backend import numpy_exp_inplace
+from divergences._numerics import numpy_exp_inplace
 from divergences.testing import cost_matrices
 
 
@@ -107,7 +107,7 @@ def test_float32_certificate_is_widened_in_float32(rng):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_kernel_exponential_is_numpys_to_an_ulp_and_zero_below_the_normal_range(dtype):
-    # NumPy input's kernel exponential may run in PyTorch (_backend.numpy_exp_inplace):
+    # NumPy input's kernel exponential may run in PyTorch (_numerics.numpy_exp_inplace):
     # every result above exp(L), L = log of the smallest normal number, is exp to about
     # an ulp; below it, and at -inf (zero weights), exactly 0
     low = float(np.ceil(np.log(np.finfo(dtype).smallest_normal)))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._backend import Namespace
+from ..transport._cost import euclidean_cost
 
 __all__ = ["CellBound", "Cells", "PAIR_BLOCK", "Pairs", "Support", "cell_bound", "cell_max", "cell_pair_blocks",
            "cell_side", "grid_cells", "slack_pairs", "support"]
@@ -68,19 +69,15 @@ def cell_pair_blocks(cx: Cells, cy: Cells, p: float, upper: bool = False) -> Ite
     """(rows, Cmin, Cmax) over blocks of row cells: bounds on C_ij over the points
     of each cell pair (Cmax only with ``upper``), never the Kx x Ky matrices.
 
-    The centre distances come from the differences, one coordinate at a time
-    (exact to rounding: Cmin must stay a lower bound, and the radii carry a
-    relative margin for that rounding). At n = 10^6 points the full matrices
+    The centre distances come from the differences (``euclidean_cost``: exact to
+    rounding, as Cmin must stay a lower bound; the radii carry a relative margin
+    for that rounding). At n = 10^6 points the full matrices
     would be 2 10^8 entries each; a block holds about PAIR_BLOCK."""
     K = len(cy.centre)
     step = max(1, PAIR_BLOCK // K)
     for i in range(0, len(cx.centre), step):
         rows = slice(i, min(i + step, len(cx.centre)))
-        sq = np.zeros((rows.stop - i, K))
-        for k in range(cx.centre.shape[1]):
-            diff = cx.centre[rows, k, None] - cy.centre[None, :, k]
-            sq += diff * diff
-        D = np.sqrt(sq)
+        D = euclidean_cost(cx.centre[rows], cy.centre, 1.0, np)
         reach = cx.radius[rows, None] + cy.radius[None, :]
         yield rows, np.maximum(D - reach, 0.0) ** p, (D + reach) ** p if upper else None
 
@@ -123,11 +120,6 @@ class Pairs:
         out = np.zeros((rows.stop - rows.start, self.shape[1]), dtype=bool)
         out[self.I[lo:hi] - rows.start, self.J[lo:hi]] = True
         return out
-
-    def columns(self, k: int) -> np.ndarray:
-        """The column cells paired with row cell k."""
-        lo, hi = np.searchsorted(self.I, [k, k + 1])
-        return self.J[lo:hi]
 
 
 def slack_pairs(f: np.ndarray, g: np.ndarray, cx: Cells, cy: Cells, p: float, level: float) -> Pairs:
