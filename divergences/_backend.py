@@ -7,6 +7,7 @@ else is written against the array API namespace returned by :func:`namespace`.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 from typing import Any
 
@@ -23,8 +24,10 @@ import numpy as np
 
 __all__ = [
     "Array",
+    "COMPILED",
     "Namespace",
     "Seed",
+    "compiled_cpu",
     "constant",
     "default_rng",
     "device",
@@ -117,6 +120,30 @@ def torch_module() -> Any | None:
     return torch
 
 
+# The compiled CPU kernels (numba) are used where installed; tests set this to False
+# to run the same calls through the array libraries.
+COMPILED = True
+
+
+@functools.cache
+def _numba_installed() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def compiled_cpu(x: Array) -> bool:
+    """Whether the compiled CPU kernels (``divergences.entropic._fused``, numba) take
+    the blockwise float32 sums on ``x``: a NumPy array or a CPU PyTorch tensor of
+    float32, with numba installed. The one per-backend choice of those sums, next to
+    :func:`compute_namespace`: they run at about 2.5x PyTorch's pairs per second per
+    core, with no block temporaries (docs/benchmarks.md, the online kernel)."""
+    if not (COMPILED and _numba_installed()):
+        return False
+    if isinstance(x, np.ndarray):
+        return x.dtype == np.float32
+    torch = torch_module() if array_api_compat.is_torch_array(x) else None
+    return torch is not None and x.device.type == "cpu" and x.dtype == torch.float32
+
+
 def compute_namespace(xp: Namespace) -> Namespace:
     """The namespace in which blockwise point-cloud kernels run for input in ``xp``.
 
@@ -189,4 +216,6 @@ def psd_sqrt(C: Array, xp: Namespace) -> Array:
 
 def index_array(idx: Any, like: Array, xp: Namespace) -> Array:
     """Python or NumPy indices as an int64 array of ``xp`` on the device of ``like``."""
+    if is_numpy(xp):  # the wrapper's asarray costs 10 us, often more than the gather it feeds
+        return np.asarray(idx, dtype=np.int64)
     return xp.asarray(np.asarray(idx, dtype=np.int64), dtype=xp.int64, device=device(like))

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .. import _validate as v
-from .._backend import Array, Namespace, constant, device, index_array, namespace, result_dtype
+from .._backend import Array, Namespace, constant, device, index_array, is_numpy, namespace, result_dtype
 
 __all__ = ["greedy_map"]
 
@@ -98,7 +98,8 @@ def greedy_map(L: Array, k: int) -> Array:
     if low < -math.sqrt(eps) * max(top, 0.0):
         raise ValueError("L must be positive semi-definite: it has a negative diagonal entry")
     floor = n * eps * top
-    C = xp.zeros((max(k - 1, 0), n), dtype=L.dtype, device=device(L))
+    # row t is written whole before it is read (rows :t only are read at step t)
+    C = xp.empty((max(k - 1, 0), n), dtype=L.dtype, device=device(L))
     chosen: list[int] = []
     for t in range(k):
         j = int(xp.argmax(d2))
@@ -108,13 +109,27 @@ def greedy_map(L: Array, k: int) -> Array:
         chosen.append(j)
         if t == k - 1:
             break
-        C[t, :] = (L[j, :] - C[:t, j] @ C[:t, :]) / math.sqrt(gain)
+        _cholesky_row(L, C, t, j, gain, xp)
         e = C[t, :]
         d2 -= e * e
         d2[j] = -xp.inf  # chosen items stay at -inf: -inf - e_i^2 = -inf
     if chosen:
         _check_read(L, chosen, d2, top, len(chosen) - (len(chosen) == k), xp)
     return index_array(chosen, L, xp)
+
+
+def _cholesky_row(L: Array, C: Array, t: int, j: int, gain: float, xp: Namespace) -> None:
+    """Row t of the incremental Cholesky factor: C[t] = (L[j] - C[:t, j] C[:t]) / sqrt(gain).
+
+    NumPy writes each step into C[t] (``out=``): at n = 2000, k = 50 the temporaries of
+    the plain expression cost a fifth of the run. The array API has no ``out=``."""
+    if not is_numpy(xp):
+        C[t, :] = (L[j, :] - C[:t, j] @ C[:t, :]) / math.sqrt(gain)
+        return
+    row = C[t, :]
+    np.dot(C[:t, j], C[:t, :], out=row)  # BLAS gemv; matmul is slower on the strided column
+    np.subtract(L[j, :], row, out=row)
+    row /= math.sqrt(gain)  # the rounding of the plain expression
 
 
 def _check_read(L: Array, chosen: list[int], d2: Array, top: float, marked: int, xp: Namespace) -> None:

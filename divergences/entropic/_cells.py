@@ -15,7 +15,7 @@ import numpy as np
 from .._backend import Namespace
 from ..transport._cost import euclidean_cost
 
-__all__ = ["CellBound", "Cells", "PAIR_BLOCK", "Pairs", "Support", "cell_bound", "cell_max", "cell_pair_blocks",
+__all__ = ["CellBound", "Cells", "Kept", "PAIR_BLOCK", "Pairs", "Support", "cell_bound", "cell_max", "cell_pair_blocks",
            "cell_side", "grid_cells", "slack_pairs", "support"]
 
 
@@ -176,29 +176,49 @@ def cell_bound(pairs: Pairs, rows: Cells, cols: Cells) -> CellBound:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """The kept columns of every row cell in one flat array: rows starts[k]:ends[k]
+    see the columns columns[ptr[k]:ptr[k + 1]] (NumPy, for the compiled kernels)."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    ptr: np.ndarray
+    columns: np.ndarray
+
+
+@dataclass(frozen=True)
 class Support:
     """The kept cell pairs: for each row cell, the sorted column indices it sees,
-    and for each column cell, the sorted row indices; the exponent bounds of both."""
+    and for each column cell, the sorted row indices (as lists of views of one flat
+    index array each way, :class:`Kept`); the exponent bounds of both."""
 
     pairs: Pairs
     rows: list  # per row cell: (start, end, column indices)
     cols: list  # per column cell: (start, end, row indices)
     row_bound: CellBound | None = None
     col_bound: CellBound | None = None
+    row_kept: Kept | None = None
+    col_kept: Kept | None = None
 
 
 def support(pairs: Pairs, cx: Cells, cy: Cells, kx: Namespace, dev) -> Support:
     # the index lists are the support's memory (k entries per cell each way): 32-bit where they fit
     index_dtype = np.int32 if max(cx.end[-1], cy.end[-1]) < 2**31 else np.int64
 
-    def lists(kept: Pairs, cells: Cells, other: Cells) -> list:
-        return [(int(cells.start[k]), int(cells.end[k]),
-                 kx.asarray(_ranges(other.start[J], other.end[J]).astype(index_dtype), device=dev))
-                for k, J in enumerate(np.split(kept.J, np.cumsum(np.bincount(kept.I, minlength=kept.shape[0]))[:-1]))]
+    def kept(pairs: Pairs, cells: Cells, other: Cells) -> tuple[list, Kept]:
+        # pairs are sorted by row cell: each cell's columns are one slice of the flat array
+        columns = _ranges(other.start[pairs.J], other.end[pairs.J]).astype(index_dtype)
+        per_cell = np.bincount(pairs.I, weights=other.end[pairs.J] - other.start[pairs.J], minlength=pairs.shape[0])
+        ptr = np.concatenate([np.zeros(1, np.int64), np.cumsum(per_cell.astype(np.int64))])
+        flat = kx.asarray(columns, device=dev)
+        lists = [(int(cells.start[k]), int(cells.end[k]), flat[int(ptr[k]):int(ptr[k + 1])])
+                 for k in range(pairs.shape[0])]
+        return lists, Kept(cells.start, cells.end, ptr, columns)
 
     transposed = pairs.transpose()
-    return Support(pairs, lists(pairs, cx, cy), lists(transposed, cy, cx),
-                   cell_bound(pairs, cx, cy), cell_bound(transposed, cy, cx))
+    rows, row_kept = kept(pairs, cx, cy)
+    cols, col_kept = kept(transposed, cy, cx)
+    return Support(pairs, rows, cols, cell_bound(pairs, cx, cy), cell_bound(transposed, cy, cx), row_kept, col_kept)
 
 
 def _ranges(start: np.ndarray, end: np.ndarray) -> np.ndarray:

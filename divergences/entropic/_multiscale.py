@@ -71,8 +71,9 @@ class TruncatedMap(o.OnlineMap):
         pb, eps, kx, sup = self.pb, self.eps, self.pb.xp, self.sup
         if sup is None:
             raise ValueError("TruncatedMap needs a support")
-        f = truncated_softmin(g, pb.b, pb.x, pb.y, eps, sup.rows, pb.p, kx, self.fast, sup.row_bound)
-        return f, truncated_softmin(f, pb.a, pb.y, pb.x, eps, sup.cols, pb.p, kx, self.fast, sup.col_bound)
+        f = truncated_softmin(g, pb.b, pb.x, pb.y, eps, sup.rows, pb.p, kx, self.fast, sup.row_bound, sup.row_kept)
+        return f, truncated_softmin(f, pb.a, pb.y, pb.x, eps, sup.cols, pb.p, kx, self.fast, sup.col_bound,
+                                    sup.col_kept)
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,12 @@ from functools import cached_property
 
 import numpy as np
 
-from .._backend import Array, Namespace, compute_namespace, device, is_torch, to_namespace, to_numpy
-from .._numerics import exp_floored, exp_row_sums, logsumexp, row_logsumexp, safe_log
+from .._backend import (Array, Namespace, compiled_cpu, compute_namespace, device, is_torch, to_namespace, to_numpy,
+                        torch_module)
+from .._numerics import exp_floor, exp_floored, exp_row_sums, logsumexp, row_logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from ..transport._polytope import shrink
-from ._cells import cell_side, grid_cells
+from ._cells import Kept, cell_side, grid_cells
 from ._common import tau
 from ._map import Step
 from ._solver import Outcome, run, solve_at
@@ -44,7 +45,7 @@ FAST_TOL = 1e-4
 # iterations; at 64 it takes 80 in all, as fast as float64 throughout.)
 FLOAT32_FLOOR = 64 * 2.0**-24
 
-__all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "fast_tol",
+__all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "fast_tol", "fused_sums",
            "lift_cols", "lift_rows", "row_block_products", "row_bounds", "shifted_softmin", "softmin", "transport_terms", "without_gauge"]
 
 
@@ -206,7 +207,7 @@ def row_block_products(Xa: Array, Ya: Array, block: int, kx: Namespace):
 
 
 def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Namespace, fast: bool,
-                    products) -> Array:
+                    products, kept: Kept | None = None) -> Array:
     """-eps LSE_j((hw_j - |x_i - y_j|^2)/eps), p = 2, hw = h + eps log w, for a bound
     B_i >= max_j (hw_j - |x_i - y_j|^2) folded into one matrix product,
 
@@ -214,7 +215,9 @@ def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Nam
         c_i = (|x_i|^2 + B_i)/eps,
 
     so a block costs one product, one exponential and one sum (no max pass).
-    ``products(Xa, Ya)`` yields the row blocks of E (over all or over kept columns).
+    ``products(Xa, Ya)`` yields the row blocks of E (over all columns, or over the
+    columns ``kept``); float32 blocks on the CPU go through the compiled kernels
+    instead where numba is installed (:func:`fused_sums`).
 
     A row whose largest term may be too small comes back NaN, and the caller takes
     the max-shifted path: a subnormal exponential keeps few significant bits (e^-100
@@ -227,12 +230,26 @@ def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Nam
     B = B - gauge
     Xa = kx.astype(lift_rows(X, -(kx.sum(X * X, axis=1) + B) / eps, kx), dtype)
     Ya = kx.astype(lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype)
-    sums = [exp_row_sums(E, kx) for E in products(Xa, Ya)]
-    total = kx.astype(sums[0] if len(sums) == 1 else kx.concat(sums), X.dtype)
+    if compiled_cpu(Xa):
+        total = kx.asarray(fused_sums(Xa, Ya, kept), dtype=X.dtype, device=device(X))
+    else:
+        sums = [exp_row_sums(E, kx) for E in products(Xa, Ya)]
+        total = kx.astype(sums[0] if len(sums) == 1 else kx.concat(sums), X.dtype)
     finfo = kx.finfo(dtype)
     normal = 8 * float(finfo.smallest_normal) / float(finfo.eps) * Y.shape[0]
     total = kx.where(total >= normal, total, kx.asarray(math.nan, dtype=total.dtype, device=device(total)))
     return -(eps * kx.log(total) + B + gauge)
+
+
+def fused_sums(Xa: Array, Ya: Array, kept: Kept | None) -> np.ndarray:
+    """sum_j exp(max(Xa_i . Ya_j, L)) over all columns or the ``kept`` ones, by
+    :mod:`._fused` on as many threads as PyTorch's CPU kernels use."""
+    from . import _fused  # imports numba: only where compiled_cpu found it
+
+    torch = torch_module()
+    threads = torch.get_num_threads() if torch is not None else None
+    return _fused.exp_row_sums(to_numpy(Xa, np.float32), to_numpy(Ya, np.float32), kept,
+                               exp_floor(np.float32, np), threads)
 
 
 def without_gauge(shift: Array, kx: Namespace) -> tuple[Array, Array]:

@@ -7,16 +7,16 @@ from .._backend import Array, Namespace, device, is_torch, to_numpy
 from .._numerics import clip_below_zero, exp_floored, logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from . import _online as o
-from ._cells import CellBound
+from ._cells import CellBound, Kept
 
 __all__ = ["gradient_block", "kept_products", "plan_blocks", "truncated_softmin"]
 
 
 def truncated_softmin(h, w, X, Y, eps: float, blocks: list, p: float, kx: Namespace, fast: bool,
-                      bound: CellBound | None = None) -> Array:
+                      bound: CellBound | None = None, kept: Kept | None = None) -> Array:
     """-eps LSE over the kept columns of each row block (rows in cell order)."""
-    if p == 2 and bound is not None:
-        out = _bounded_softmin(h, w, X, Y, eps, blocks, bound, kx, fast)
+    if p == 2 and bound is not None and kept is not None:
+        out = _bounded_softmin(h, w, X, Y, eps, blocks, bound, kx, fast, kept)
         if bool(kx.all(kx.isfinite(out))):
             return out
     dtype = kx.float32 if fast else X.dtype
@@ -41,12 +41,13 @@ def truncated_softmin(h, w, X, Y, eps: float, blocks: list, p: float, kx: Namesp
     return -eps * lse
 
 
-def _bounded_softmin(h, w, X, Y, eps: float, blocks: list, bound: CellBound, kx: Namespace, fast: bool) -> Array:
+def _bounded_softmin(h, w, X, Y, eps: float, blocks: list, bound: CellBound, kx: Namespace, fast: bool,
+                     kept: Kept) -> Array:
     """:func:`~._online.shifted_softmin` over the kept columns of each row cell, the
     rows shifted by their cell's bound B_I (:class:`CellBound`)."""
     hw = h + eps * safe_log(w, kx)
     B = kx.asarray(bound.per_row(to_numpy(hw)), dtype=X.dtype, device=device(X))
-    return o.shifted_softmin(X, Y, hw, B, eps, kx, fast, lambda Xa, Ya: kept_products(Xa, Ya, blocks, kx))
+    return o.shifted_softmin(X, Y, hw, B, eps, kx, fast, lambda Xa, Ya: kept_products(Xa, Ya, blocks, kx), kept)
 
 
 def kept_products(Xa: Array, Ya: Array, blocks: list, kx: Namespace):

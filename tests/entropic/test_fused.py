@@ -1,0 +1,83 @@
+"""The compiled float32 soft-min sums (numba) against float64 NumPy, and sinkhorn_points
+through them against the same calls through the array libraries."""
+
+import numpy as np
+import pytest
+
+from divergences import _backend, sinkhorn_points
+from divergences.entropic import _multiscale as ms
+
+pytest.importorskip("numba")
+from divergences.entropic import _fused  # noqa: E402
+from divergences.entropic._cells import Kept  # noqa: E402
+
+
+def _reference(Xa, Ya, floor):
+    E = np.maximum(Xa.astype(np.float64) @ Ya.astype(np.float64).T, floor)
+    return np.exp(E)
+
+
+def test_exponential_over_the_float32_range():
+    # one column of ones: row i's sum is exp(max(z_i, -87)) for z_i over the whole range
+    z = np.linspace(-100.0, 88.0, 200_001).astype(np.float32)
+    Xa = np.stack([z, np.ones_like(z)], axis=1)
+    Ya = np.array([[1.0, 0.0]], dtype=np.float32)
+    got = _fused.exp_row_sums(Xa, Ya, None, -87.0)
+    want = np.exp(np.maximum(z.astype(np.float64), -87.0))
+    assert np.max(np.abs(got / want - 1)) < 6e-7  # a few float32 ulps
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_row_sums_all_and_kept_columns(rng, threads):
+    Xa = rng.standard_normal((90, 5)).astype(np.float32)
+    Ya = rng.standard_normal((70, 5)).astype(np.float32)
+    E = _reference(Xa, Ya, -87.0)
+    got = _fused.exp_row_sums(Xa, Ya, None, -87.0, threads)
+    np.testing.assert_allclose(got, E.sum(1), rtol=2e-6)
+    # row cells of 7 rows, each seeing its own sorted subset of the columns
+    starts = np.arange(0, 90, 7)
+    ends = np.minimum(starts + 7, 90)
+    cols = [np.sort(rng.choice(70, size=int(rng.integers(0, 40)), replace=False)).astype(np.int32) for _ in starts]
+    ptr = np.concatenate([[0], np.cumsum([len(c) for c in cols])]).astype(np.int64)
+    kept = Kept(starts, ends, ptr, np.concatenate(cols))
+    got = _fused.exp_row_sums(Xa, Ya, kept, -87.0, threads)
+    want = np.concatenate([E[s:e][:, c].sum(1) for s, e, c in zip(starts, ends, cols)])
+    np.testing.assert_allclose(got, want, rtol=2e-6)
+    assert np.all(got[[i for s, e, c in zip(starts, ends, cols) if len(c) == 0 for i in range(s, e)]] == 0)
+
+
+def test_overflow_and_nan_are_not_finite():
+    # exponents past 88 (2^n would wrap the float32 exponent bits) come out inf, not a finite number
+    Xa = np.array([[np.inf, 1.0], [np.nan, 1.0], [1.0, 1.0], [200.0, 1.0], [88.5, 0.0]], dtype=np.float32)
+    got = _fused.exp_row_sums(Xa, np.ones((3, 2), np.float32), None, -87.0)
+    assert not np.isfinite(got[0]) and np.isnan(got[1]) and got[2] == pytest.approx(3 * np.exp(2.0), rel=1e-6)
+    assert got[3] == np.inf and got[4] == np.inf
+
+
+@pytest.mark.parametrize("method", ["online", "multiscale"])
+def test_sinkhorn_points_agrees_with_the_library_path(rng, method, monkeypatch):
+    monkeypatch.setattr(ms, "CELL_POINTS", 6)
+    x, y = rng.random((150, 3)), rng.random((120, 3))
+    runs = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(_backend, "COMPILED", compiled)
+        runs[compiled] = sinkhorn_points(x, y, eps=4e-3, tol=1e-6, method=method)
+    fused, plain = runs[True], runs[False]
+    assert fused.converged and plain.converged
+    assert float(fused.value) == pytest.approx(float(plain.value), rel=1e-6)
+    assert float(fused.lower) <= float(plain.value) * (1 + 1e-6) <= float(fused.upper) * (1 + 2e-6)
+
+
+def test_identical_at_any_thread_count(rng, monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(ms, "CELL_POINTS", 6)
+    x, y = rng.random((150, 2)), rng.random((130, 2))
+    before = torch.get_num_threads()
+    try:
+        runs = []
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            runs.append(sinkhorn_points(x, y, eps=5e-3, tol=1e-6, method="multiscale"))
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(np.asarray(runs[0].f), np.asarray(runs[1].f)) and runs[0].n_iter == runs[1].n_iter
