@@ -132,16 +132,14 @@ def _numba_installed() -> bool:
 
 def compiled_cpu(x: Array) -> bool:
     """Whether the compiled CPU kernels (``divergences.entropic._fused``, numba) take
-    the blockwise float32 sums on ``x``: a NumPy array or a CPU PyTorch tensor of
-    float32, with numba installed. The one per-backend choice of those sums, next to
-    :func:`compute_namespace`: they run at about 2.5x PyTorch's pairs per second per
-    core, with no block temporaries (docs/benchmarks.md, the online kernel)."""
+    the float32 soft-min sums of the point clouds ``x``: a NumPy array or a CPU
+    PyTorch tensor, with numba installed. The one per-backend choice of those sums,
+    next to :func:`compute_namespace` (docs/benchmarks.md, the online kernel)."""
     if not (COMPILED and _numba_installed()):
         return False
     if isinstance(x, np.ndarray):
-        return x.dtype == np.float32
-    torch = torch_module() if array_api_compat.is_torch_array(x) else None
-    return torch is not None and x.device.type == "cpu" and x.dtype == torch.float32
+        return True
+    return array_api_compat.is_torch_array(x) and x.device.type == "cpu"
 
 
 def compute_namespace(xp: Namespace) -> Namespace:

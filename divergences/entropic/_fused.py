@@ -31,7 +31,7 @@ import numpy as np
 import numba  # imported only where _backend.compiled_cpu found it
 from numba import njit, prange
 
-__all__ = ["exp_row_sums"]
+__all__ = ["exp_row_sums", "local_row_sums"]
 
 # reassociation lets LLVM vectorise the sums; no nnan/ninf: an infinite or NaN
 # exponent must come out as such (the caller then takes the max-shifted path)
@@ -45,18 +45,37 @@ _HI = _F(88.0)
 _CHUNK = 16  # rows per task over all columns
 
 
-def exp_row_sums(Xa: np.ndarray, Ya: np.ndarray, kept, floor: float, threads: int | None = None) -> np.ndarray:
-    """s_i over all columns (``kept`` None) or over the kept columns of each row cell
-    (``kept``: :class:`~._cells.Kept`); float32 inputs, float64 sums; on ``threads``
-    threads (numba's default: every core)."""
+def _threads(threads: int | None) -> None:
     if threads is not None:
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+
+
+def exp_row_sums(Xa: np.ndarray, Ya: np.ndarray, floor: float, threads: int | None = None) -> np.ndarray:
+    """s_i = sum_j exp(max(Xa_i . Ya_j, L)) over all columns; float32 inputs, float64
+    sums; on ``threads`` threads (numba's default: every core)."""
+    _threads(threads)
     out = np.empty(Xa.shape[0], dtype=np.float64)
-    lo = np.float32(floor)
-    if kept is None:
-        _all_columns(Xa, np.ascontiguousarray(Ya.T), lo, out)
-    else:
-        _kept_columns(Xa, Ya, kept.starts, kept.ends, kept.ptr, kept.columns, lo, out)
+    _all_columns(Xa, np.ascontiguousarray(Ya.T), np.float32(floor), out)
+    return out
+
+
+def local_row_sums(X: np.ndarray, Y: np.ndarray, hw: np.ndarray, B: np.ndarray, eps: float, kept, floor: float,
+                   threads: int | None = None) -> np.ndarray:
+    """s_i = sum_{j kept} exp(max(E_ij, L)), E_ij = (hw_j - |x_i - y_j|^2 - B_i) / eps,
+    over the kept columns of each row cell (``kept``: :class:`~._cells.Kept`).
+
+    Each row cell's exponents are formed in coordinates centred on the cell, c_I, with
+    B taken at its first row, B_0, out in float64 before the float32 rounding:
+
+        E_ij = [x', 1, -(|x'|^2 + B_i - B_0)/eps] . [2 y'/eps, (hw_j - B_0 - |y'|^2)/eps, 1],
+
+    x' = x_i - c_I, y' = y_j - c_I, so each term is of the size of the cell pair
+    (``Kept.spread``), not of the cloud: float32 carries the iterations 10 to 100
+    times further (ours at 10^5 points, unit cube: terms of 75 against 1000)."""
+    _threads(threads)
+    out = np.empty(X.shape[0], dtype=np.float64)
+    _kept_local(X, Y, hw, B, 1.0 / eps, kept.centres, kept.starts, kept.ends, kept.ptr, kept.columns,
+                np.float32(floor), out)
     return out
 
 
@@ -100,16 +119,31 @@ def _all_columns(Xa, YT, lo, out):
 
 
 @njit(parallel=True, fastmath=_FLAGS, boundscheck=False, cache=True)
-def _kept_columns(Xa, Ya, starts, ends, ptr, columns, lo, out):
-    q = Ya.shape[1]
+def _kept_local(X, Y, hw, B, inv_eps, centres, starts, ends, ptr, columns, lo, out):
+    d = X.shape[1]
     for b in prange(starts.shape[0]):
-        k = ptr[b + 1] - ptr[b]
-        YT = np.empty((q, k), np.float32)  # the kept columns, gathered once per row cell
+        s, e, k = starts[b], ends[b], ptr[b + 1] - ptr[b]
+        base = B[s]
+        YT = np.empty((d + 2, k), np.float32)  # the kept columns, gathered once per row cell
         for t in range(k):
             j = columns[ptr[b] + t]
-            for c in range(q):
-                YT[c, t] = Ya[j, c]
+            sq = 0.0
+            for c in range(d):
+                yc = Y[j, c] - centres[b, c]
+                sq += yc * yc
+                YT[c, t] = np.float32(2.0 * yc * inv_eps)
+            YT[d, t] = np.float32((hw[j] - base - sq) * inv_eps)
+            YT[d + 1, t] = np.float32(1.0)
+        Xl = np.empty((e - s, d + 2), np.float32)
+        for i in range(s, e):
+            sq = 0.0
+            for c in range(d):
+                xc = X[i, c] - centres[b, c]
+                sq += xc * xc
+                Xl[i - s, c] = np.float32(xc)
+            Xl[i - s, d] = np.float32(1.0)
+            Xl[i - s, d + 1] = np.float32(-(sq + B[i] - base) * inv_eps)
         z = np.empty(k, np.float32)
         n = np.empty(k, np.int32)
-        for i in range(starts[b], ends[b]):
-            out[i] = _row_sum(Xa, i, YT, k, lo, z, n)
+        for i in range(e - s):
+            out[s + i] = _row_sum(Xl, i, YT, k, lo, z, n)

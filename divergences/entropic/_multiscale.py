@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .._backend import Array, Namespace, device, is_torch, to_namespace, to_numpy
+from .._backend import Array, Namespace, compiled_cpu, device, is_torch, to_namespace, to_numpy
 from ..transport._polytope import shrink
 from . import _online as o
 from ._cells import Cells, Pairs, Support, cell_pair_blocks, cell_side, grid_cells, slack_pairs, support
@@ -101,14 +101,14 @@ def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: floa
     f, g, n_iter = _coarse_start(fine, cx, cy, eps, scale, max_iter)
     level = (theta + math.log(4.0)) * eps  # a margin for the potentials' moves
     keep = slack_pairs(to_numpy(f), to_numpy(g), cx, cy, pb.p, level)
-    # float32 iterations can resolve tol itself: their potentials are final, and the
-    # float64 error of the finish decides (see solve_points)
-    resolvable = o.fast_tol(tol, eps) <= tol
     for _ in range(ROUNDS):
         sup = support(keep, cx, cy, kx, dev)
-        out = solve_at(TruncatedMap(fine, eps, g, True, sup), o.fast_tol(tol, eps), max(0, max_iter - n_iter))
+        fast_tol = _fast_tol(tol, eps, sup, fine)
+        out = solve_at(TruncatedMap(fine, eps, g, True, sup), fast_tol, max(0, max_iter - n_iter))
         n_iter += out.n_iter
-        if not (resolvable and out.converged):
+        # float32 iterations that resolve tol itself give the final potentials, and the
+        # float64 error of the finish decides (see solve_points)
+        if not (fast_tol <= tol and out.converged):
             g = out.map.potentials(out.step)[1]
             out = solve_at(TruncatedMap(fine, eps, g, False, sup), tol, max(0, max_iter - n_iter))
             n_iter += out.n_iter
@@ -119,6 +119,15 @@ def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: floa
             break
         keep = keep.union(slack_pairs(fh, gh, cx, cy, pb.p, level))
     return Outcome(f, g, n_iter, out.error, out.converged and not missed, sup, cx, cy, fine)
+
+
+def _fast_tol(tol: float, eps: float, sup: Support, pb: o.CloudProblem) -> float:
+    """How far float32 iterations go: the compiled kernels form each row cell's
+    exponents in its own coordinates, terms of size spread / eps + 1 (``Kept.spread``),
+    the array libraries in the cloud's, of size 1 / eps (costs in [0, 1])."""
+    if pb.p != 2 or not compiled_cpu(pb.x) or sup.row_kept is None or sup.col_kept is None:
+        return o.fast_tol(tol, eps)
+    return o.fast_tol(tol, eps, 1 + max(sup.row_kept.spread, sup.col_kept.spread) / eps)
 
 
 def polish(out: Outcome, eps: float, tol: float, max_iter: int) -> Outcome:

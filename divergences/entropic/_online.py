@@ -45,7 +45,7 @@ FAST_TOL = 1e-4
 # iterations; at 64 it takes 80 in all, as fast as float64 throughout.)
 FLOAT32_FLOOR = 64 * 2.0**-24
 
-__all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "fast_tol", "fused_sums",
+__all__ = ["CloudProblem", "ColumnCells", "OnlineMap", "block_cost", "bounded_softmin", "bracket", "fast_tol", "fused_sums", "lifted",
            "lift_cols", "lift_rows", "row_block_products", "row_bounds", "shifted_softmin", "softmin", "transport_terms", "without_gauge"]
 
 
@@ -228,11 +228,10 @@ def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Nam
     dtype = kx.float32 if fast else X.dtype
     hw, gauge = without_gauge(hw, kx)
     B = B - gauge
-    Xa = kx.astype(lift_rows(X, -(kx.sum(X * X, axis=1) + B) / eps, kx), dtype)
-    Ya = kx.astype(lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype)
-    if compiled_cpu(Xa):
-        total = kx.asarray(fused_sums(Xa, Ya, kept), dtype=X.dtype, device=device(X))
+    if fast and compiled_cpu(X):
+        total = kx.asarray(fused_sums(X, Y, hw, B, eps, kept, kx), dtype=X.dtype, device=device(X))
     else:
+        Xa, Ya = lifted(X, Y, hw, B, eps, dtype, kx)
         sums = [exp_row_sums(E, kx) for E in products(Xa, Ya)]
         total = kx.astype(sums[0] if len(sums) == 1 else kx.concat(sums), X.dtype)
     finfo = kx.finfo(dtype)
@@ -241,15 +240,26 @@ def shifted_softmin(X: Array, Y: Array, hw: Array, B: Array, eps: float, kx: Nam
     return -(eps * kx.log(total) + B + gauge)
 
 
-def fused_sums(Xa: Array, Ya: Array, kept: Kept | None) -> np.ndarray:
-    """sum_j exp(max(Xa_i . Ya_j, L)) over all columns or the ``kept`` ones, by
-    :mod:`._fused` on as many threads as PyTorch's CPU kernels use."""
+def lifted(X: Array, Y: Array, hw: Array, B: Array, eps: float, dtype, kx: Namespace) -> tuple[Array, Array]:
+    """The rows [x_i, 1, -c_i] and [2 y_j/eps, (hw_j - |y_j|^2)/eps, 1] of :func:`shifted_softmin`."""
+    Xa = kx.astype(lift_rows(X, -(kx.sum(X * X, axis=1) + B) / eps, kx), dtype)
+    return Xa, kx.astype(lift_cols(Y * (2 / eps), (hw - kx.sum(Y * Y, axis=1)) / eps, kx), dtype)
+
+
+def fused_sums(X: Array, Y: Array, hw: Array, B: Array, eps: float, kept: Kept | None, kx: Namespace) -> np.ndarray:
+    """The float32 row sums of :func:`shifted_softmin` by the compiled kernels of
+    :mod:`._fused`, on as many threads as PyTorch's CPU kernels use: over all columns
+    from the lifted rows; over the ``kept`` columns from X, Y, hw, B in float64, each
+    row cell's exponents formed in its own coordinates."""
     from . import _fused  # imports numba: only where compiled_cpu found it
 
     torch = torch_module()
     threads = torch.get_num_threads() if torch is not None else None
-    return _fused.exp_row_sums(to_numpy(Xa, np.float32), to_numpy(Ya, np.float32), kept,
-                               exp_floor(np.float32, np), threads)
+    floor = exp_floor(np.float32, np)
+    if kept is not None:
+        return _fused.local_row_sums(to_numpy(X), to_numpy(Y), to_numpy(hw), to_numpy(B), eps, kept, floor, threads)
+    Xa, Ya = lifted(X, Y, hw, B, eps, kx.float32, kx)
+    return _fused.exp_row_sums(to_numpy(Xa, np.float32), to_numpy(Ya, np.float32), floor, threads)
 
 
 def without_gauge(shift: Array, kx: Namespace) -> tuple[Array, Array]:
@@ -420,9 +430,10 @@ def _bracket(f: Array, g: Array, eps: float, pb: CloudProblem) -> tuple[Array, A
 
 
 
-def fast_tol(tol: float, eps: float) -> float:
-    """The marginal error float32 blocks iterate to at eps (costs in [0, 1])."""
-    return max(tol, FAST_TOL, FLOAT32_FLOOR / eps)
+def fast_tol(tol: float, eps: float, magnitude: float | None = None) -> float:
+    """The marginal error float32 blocks iterate to at eps, for exponents whose terms
+    are at most ``magnitude`` in size (default 1/eps: costs in [0, 1])."""
+    return max(tol, FAST_TOL, FLOAT32_FLOOR * (1 / eps if magnitude is None else magnitude))
 
 
 def solve(pb: CloudProblem, eps: float, tol: float, max_iter: int, scale: float,

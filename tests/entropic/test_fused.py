@@ -22,34 +22,55 @@ def test_exponential_over_the_float32_range():
     z = np.linspace(-100.0, 88.0, 200_001).astype(np.float32)
     Xa = np.stack([z, np.ones_like(z)], axis=1)
     Ya = np.array([[1.0, 0.0]], dtype=np.float32)
-    got = _fused.exp_row_sums(Xa, Ya, None, -87.0)
+    got = _fused.exp_row_sums(Xa, Ya, -87.0)
     want = np.exp(np.maximum(z.astype(np.float64), -87.0))
     assert np.max(np.abs(got / want - 1)) < 6e-7  # a few float32 ulps
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_row_sums_all_and_kept_columns(rng, threads):
+def test_row_sums_over_all_columns(rng, threads):
     Xa = rng.standard_normal((90, 5)).astype(np.float32)
     Ya = rng.standard_normal((70, 5)).astype(np.float32)
-    E = _reference(Xa, Ya, -87.0)
-    got = _fused.exp_row_sums(Xa, Ya, None, -87.0, threads)
-    np.testing.assert_allclose(got, E.sum(1), rtol=2e-6)
-    # row cells of 7 rows, each seeing its own sorted subset of the columns
-    starts = np.arange(0, 90, 7)
-    ends = np.minimum(starts + 7, 90)
-    cols = [np.sort(rng.choice(70, size=int(rng.integers(0, 40)), replace=False)).astype(np.int32) for _ in starts]
+    got = _fused.exp_row_sums(Xa, Ya, -87.0, threads)
+    np.testing.assert_allclose(got, _reference(Xa, Ya, -87.0).sum(1), rtol=2e-6)
+
+
+def _kept(rng, cells, m):
+    """Row cells of 7 rows, each seeing its own sorted subset of the m columns."""
+    starts = np.arange(0, 7 * cells, 7)
+    cols = [np.sort(rng.choice(m, size=int(rng.integers(0, m // 2)), replace=False)).astype(np.int32)
+            for _ in starts]
     ptr = np.concatenate([[0], np.cumsum([len(c) for c in cols])]).astype(np.int64)
-    kept = Kept(starts, ends, ptr, np.concatenate(cols))
-    got = _fused.exp_row_sums(Xa, Ya, kept, -87.0, threads)
-    want = np.concatenate([E[s:e][:, c].sum(1) for s, e, c in zip(starts, ends, cols)])
-    np.testing.assert_allclose(got, want, rtol=2e-6)
-    assert np.all(got[[i for s, e, c in zip(starts, ends, cols) if len(c) == 0 for i in range(s, e)]] == 0)
+    return cols, starts, ptr
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_local_row_sums_over_kept_columns(rng, threads):
+    # clouds far from the origin, cells of 7 rows 0.02 wide, potentials with a large
+    # gauge: exponents formed in the clouds' coordinates would carry float32 errors of
+    # 2^-24 |x|^2 / eps ~ 2e-4; formed in the cells', of 2^-24 |y - c|^2 / eps ~ 1e-6
+    n, m, d, eps = 84, 70, 3, 2e-2
+    X = np.repeat(5 + 0.3 * rng.random((n // 7, d)), 7, axis=0) + 0.02 * rng.random((n, d))
+    Y = 5 + 0.3 * rng.random((m, d))
+    hw = 40 + 0.1 * rng.random(m)
+    cols, starts, ptr = _kept(rng, n // 7, m)
+    centres = np.stack([X[s:s + 7].mean(0) for s in starts])
+    C = ((X[:, None] - Y[None]) ** 2).sum(-1)
+    B = np.concatenate([np.full(7, np.max(hw[c] - C[s:s + 7][:, c]) if len(c) else 40.0)
+                        for s, c in zip(starts, cols)])
+    kept = Kept(starts, starts + 7, ptr, np.concatenate(cols), centres, 0.0)
+    got = _fused.local_row_sums(X, Y, hw, B, eps, kept, -87.0, threads)
+    E = np.maximum((hw[None] - C - B[:, None]) / eps, -87.0)
+    want = np.concatenate([np.exp(E[s:s + 7][:, c]).sum(1) for s, c in zip(starts, cols)])
+    significant = want > 1e-30
+    np.testing.assert_allclose(got[significant], want[significant], rtol=1e-5)
+    assert np.all(got[[i for s, c in zip(starts, cols) if len(c) == 0 for i in range(s, s + 7)]] == 0)
 
 
 def test_overflow_and_nan_are_not_finite():
     # exponents past 88 (2^n would wrap the float32 exponent bits) come out inf, not a finite number
     Xa = np.array([[np.inf, 1.0], [np.nan, 1.0], [1.0, 1.0], [200.0, 1.0], [88.5, 0.0]], dtype=np.float32)
-    got = _fused.exp_row_sums(Xa, np.ones((3, 2), np.float32), None, -87.0)
+    got = _fused.exp_row_sums(Xa, np.ones((3, 2), np.float32), -87.0)
     assert not np.isfinite(got[0]) and np.isnan(got[1]) and got[2] == pytest.approx(3 * np.exp(2.0), rel=1e-6)
     assert got[3] == np.inf and got[4] == np.inf
 
