@@ -306,11 +306,17 @@ def scaled_pth_root_of_sum(d: Array, w: Array | None, p: float, xp: Namespace, a
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # checked below
         r = abs_pow(d, p)
         s = xp.mean(r, axis=axis) if w is None else xp.sum(w * r, axis=axis)
-    floor = d.shape[axis] * float(xp.finfo(d.dtype).smallest_normal)
-    if _all_between(s, floor, math.inf, xp):
+    if plain_sum_kept(s, d.shape[axis], xp):
         return root(s, p, xp)
     with np.errstate(invalid="ignore"):
         return _factored_pth_root_of_sum(d, w, p, xp, axis)
+
+
+def plain_sum_kept(s: Array, terms: int, xp: Namespace) -> bool:
+    """Whether plain sums ``s`` of ``terms`` p-th powers are kept by
+    :func:`scaled_pth_root_of_sum`: finite, and at least ``terms`` times the smallest
+    normal number (terms lost to underflow then change them by less than eps)."""
+    return _all_between(s, terms * float(xp.finfo(s.dtype).smallest_normal), math.inf, xp)
 
 
 def _all_between(s: Array, low: float, high: float, xp: Namespace) -> bool:

@@ -206,3 +206,20 @@ def test_gradient_is_finite_at_zero_distance():
 def test_bad_input_is_rejected(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.5])
+def test_1d_compiled_walk_agrees_with_the_merge(rng, p, monkeypatch):
+    pytest.importorskip("numba")
+    from divergences import _backend
+
+    # ties within and across the inputs, zero weights, tied cumulative levels
+    u, v = rng.integers(0, 6, size=40).astype(float), rng.integers(0, 6, size=27).astype(float)
+    a, b = rng.integers(0, 3, size=40).astype(float), np.repeat([1.0, 2.0, 0.0], 9)
+    got = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(_backend, "COMPILED", compiled)
+        got[compiled] = [float(wasserstein_1d(u, v, a, b, p=p, normalize=True)), float(wasserstein_1d(u, v, p=p))]
+    assert got[True] == pytest.approx(got[False], rel=1e-13)
+    expected, tol = _lp_cost(u, v, a / a.sum(), b / b.sum(), p)
+    assert got[True][0] ** p == pytest.approx(expected, rel=1e-9, abs=tol)
