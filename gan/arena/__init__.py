@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import replace
+from types import MappingProxyType
 
 from divergences.progress import progress_bar
 
@@ -45,6 +46,7 @@ __all__ = [
     "PAPER",
     "SAMPLES",
     "TARGETS",
+    "TARGET_STEPS",
     "Checkpoint",
     "Recipe",
     "Record",
@@ -53,16 +55,31 @@ __all__ = [
     "aggregate",
     "recipe",
     "run",
+    "target_steps",
 ]
 
 DEFAULT_STEPS = 3000
+# targets that take more generator updates when ``steps`` is not given: grid25's 25
+# modes are found by the packed hinge critic between 3000 and 6000 steps (docs/arena.md,
+# "grid25 and packing")
+TARGET_STEPS = MappingProxyType({"grid25": 6000})
 DEFAULT_TARGETS = ("ring8", "grid25", "digits")
 DEFAULT_SEEDS = 3
-# representative losses: a standard GAN, the hinge loss, WGAN-GP, GAN-QP and a
-# relativistic one; `--losses all` runs every entry of LOSSES
-DEFAULT_LOSSES = ("ns-sgan", "hinge", "wgan-gp", "gan-qp", "rasgan")
+# representative losses: a standard GAN, the hinge loss alone and with a packed critic
+# (PacGAN), WGAN-GP and GAN-QP; `--losses all` runs every entry of LOSSES
+DEFAULT_LOSSES = ("ns-sgan", "hinge", "hinge+pac2", "wgan-gp", "gan-qp")
 SAMPLES = 2000
 MAX_WORKERS = 8  # each worker holds its own torch (a few hundred MB)
+
+
+def target_steps(target: str, steps: int | None = None) -> int:
+    """Generator updates of a run on ``target``: ``steps`` when given, else the target's
+    entry of :data:`TARGET_STEPS`, else :data:`DEFAULT_STEPS`.
+
+    >>> target_steps("ring8"), target_steps("grid25"), target_steps("grid25", 500)
+    (3000, 6000, 500)
+    """
+    return steps if steps is not None else TARGET_STEPS.get(target, DEFAULT_STEPS)
 
 
 def _default_workers(device: str, jobs: int) -> int:
@@ -76,7 +93,7 @@ def _default_workers(device: str, jobs: int) -> int:
 def run(
     losses: str | Iterable[str] | None = DEFAULT_LOSSES,
     targets: str | Iterable[str] | None = DEFAULT_TARGETS,
-    steps: int = DEFAULT_STEPS,
+    steps: int | None = None,
     seed: int = 0,
     out: str | os.PathLike | None = None,
     *,
@@ -94,12 +111,13 @@ def run(
     ----------
     losses : str or iterable of str, optional
         Entry names (``gan.arena.recipes``: a name of ``gan.LOSSES`` with optional
-        ``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``, ``+vbn``, or ``ogan:<loss>``); default
+        ``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``, ``+vbn``, ``+pac<m>``, or ``ogan:<loss>``); default
         :data:`DEFAULT_LOSSES`; ``None`` or ``"all"`` for :data:`LOSSES`.
     targets : str or iterable of str
         Names of :data:`TARGETS` (default :data:`DEFAULT_TARGETS`); ``"all"`` too.
-    steps : int
-        Generator updates per run (the critic takes ``recipe(loss).n_critic`` per update).
+    steps : int, optional
+        Generator updates per run (the critic takes ``recipe(loss).n_critic`` per update);
+        default :data:`DEFAULT_STEPS`, or the target's entry of :data:`TARGET_STEPS`.
     seed : int
         The first seed: the runs use ``seed, seed + 1, ..., seed + seeds - 1``. The same
         seeds give the same numbers (but ``seconds``).
@@ -132,16 +150,18 @@ def run(
         A bad option (the message starts with its name); nothing is trained or written.
     """
     losses, targets = options.losses(losses), options.targets(targets)
-    steps = options.count(steps, "steps", 1, options.MAX_STEPS)
+    if steps is not None:
+        steps = options.count(steps, "steps", 1, options.MAX_STEPS)
     samples = options.count(samples, "samples", options.MIN_SAMPLES, options.MAX_SAMPLES)
     seed, device = options.seed(seed), options.device(device)
     seeds = options.count(seeds, "seeds", 1, 1000)
     kind = options.recipe(recipe)
     folder = None if out is None else options.out(out)
-    jobs = [Job(loss, target, steps, s, samples, device, kind)
+    jobs = [Job(loss, target, target_steps(target, steps), s, samples, device, kind)
             for target in targets for loss in losses for s in range(seed, seed + seeds)]
     workers = _default_workers(device, len(jobs)) if workers is None else options.count(workers, "workers", 1, 256)
-    with progress_bar(steps * len(jobs), "arena", unit="generator steps", enabled=progress, smoothing=0) as bar:
+    total = sum(job.steps for job in jobs)
+    with progress_bar(total, "arena", unit="generator steps", enabled=progress, smoothing=0) as bar:
         records = run_jobs(jobs, workers, bar)
     floors = {t: w2(real_set(TARGETS[t], samples, seed), real_set(TARGETS[t], samples, seed, "floor")) for t in targets}
     records = [replace(r, w2_floor=floors[r.target]) for r in records]

@@ -10,7 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import DEFAULT_LOSSES, DEFAULT_SEEDS, DEFAULT_STEPS, DEFAULT_TARGETS, LOSSES, SAMPLES, TARGETS, options, run
+from . import (DEFAULT_LOSSES, DEFAULT_SEEDS, DEFAULT_STEPS, DEFAULT_TARGETS, LOSSES, SAMPLES, TARGET_STEPS, TARGETS,
+               options, run)
 from .report import summary
 
 
@@ -37,13 +38,14 @@ def _parser() -> argparse.ArgumentParser:
                        "leaderboard.png, samples_<target>.png, w2_<target>.png. See docs/arena.md for the run time.")
     p.add_argument("--losses", type=_checked(options.losses, "--losses"), default=DEFAULT_LOSSES, metavar="NAMES",
                    help="comma-separated entries: names of gan.LOSSES with optional +gdpp, +r1, +r2, +sn, +single, +vbn, "
-                        f"or ogan:<loss>; 'all' for {len(LOSSES)} entries (default: {','.join(DEFAULT_LOSSES)})")
+                        f"+pac<m>, or ogan:<loss>; 'all' for {len(LOSSES)} entries (default: {','.join(DEFAULT_LOSSES)})")
     p.add_argument("--all", action="store_true", help="every entry (same as --losses all)")
     p.add_argument("--targets", type=_checked(options.targets, "--targets"), default=DEFAULT_TARGETS,
                    metavar="NAMES", help=f"comma-separated among {', '.join(TARGETS)}, or 'all' "
                                          f"(default: {','.join(DEFAULT_TARGETS)})")
     p.add_argument("--steps", type=_checked(lambda v, f: options.count(v, f, 1, options.MAX_STEPS), "--steps"),
-                   default=DEFAULT_STEPS, help=f"generator updates per run (default {DEFAULT_STEPS})")
+                   default=None, help=f"generator updates per run (default {DEFAULT_STEPS}; "
+                                      + ", ".join(f"{t} {n}" for t, n in TARGET_STEPS.items()) + ")")
     p.add_argument("--seed", type=_checked(options.seed, "--seed"), default=0,
                    help="first seed; runs use seed .. seed+seeds-1; the same seeds give the same results (default 0)")
     p.add_argument("--seeds", type=_checked(lambda v, f: options.count(v, f, 1, 1000), "--seeds"),

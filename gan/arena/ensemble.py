@@ -13,6 +13,8 @@ parameters. Each seed stays the run :func:`gan.arena.trainer.train` makes of it:
   depends on its own parameters only, so each seed's gradient is exactly its own;
 - *its optimiser state*: Adam and RMSProp act elementwise (WGAN's clipping too), so one
   optimiser over the stacked parameters is each seed's own;
+- *its batches*: packed for a ``+pac<m>`` entry as ``trainer.train`` packs them
+  (``gan.arena.models.pack``: each critic input is m consecutive points of the seed's batch);
 - *its losses*: the entry's ``gan.Loss`` (without its gradient penalties) is called per
   seed on the seed's rows of the batches, with a stand-in critic that answers with the
   seed's row of scores computed once for all seeds; the gradient penalties (WGAN-GP's,
@@ -66,7 +68,8 @@ import gan
 from gan.penalties import norms_from_squares
 
 from . import trainer
-from .recipes import BATCH, R_GAMMA, parse, recipe
+from .models import pack
+from .recipes import R_GAMMA, batch_size, parse, recipe
 from .records import Checkpoint, Record
 from .score import evaluate
 from .targets import TARGETS
@@ -291,6 +294,7 @@ class Ensemble:
         self.G = StackedMLP([s.G for s in self.seeds], sigmoid=trainer.ARCH[job.target].bounded)
         self.D = StackedMLP([s.D for s in self.seeds])
         self.z_dim = self.seeds[0].G.z_dim
+        self.batch, self.pac = batch_size(job.loss), parse(job.loss).pac
         self.g_opt = self._optimizer(self.G, self.recipe.lr_generator)
         self.c_opt = self._optimizer(self.D, self.recipe.lr_critic)
 
@@ -298,11 +302,16 @@ class Ensemble:
         return trainer.optimizer(net.parameters(), self.recipe.optimizer, lr, self.recipe.betas)
 
     def _real(self) -> torch.Tensor:
-        return torch.stack([torch.as_tensor(self.target.sample(BATCH, s.data), dtype=torch.float32)
-                            for s in self.seeds])
+        """(S, N/m, m d) each seed's real batch, packed for a packed critic (m = 1 otherwise)."""
+        return pack(torch.stack([torch.as_tensor(self.target.sample(self.batch, s.data), dtype=torch.float32)
+                                 for s in self.seeds]), self.pac)
 
     def _latent(self) -> torch.Tensor:
-        return torch.stack([torch.randn(BATCH, self.z_dim, generator=s.stream) for s in self.seeds])
+        return torch.stack([torch.randn(self.batch, self.z_dim, generator=s.stream) for s in self.seeds])
+
+    def _fake(self, z: torch.Tensor) -> torch.Tensor:
+        """(S, N/m, m d) each seed's generated batch, packed as the real one."""
+        return pack(self.G(z), self.pac)
 
     def _losses(self, which: Callable, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """(S,) each seed's loss (``self.loss.critic`` or ``.generator``) on its own rows."""
@@ -331,7 +340,7 @@ class Ensemble:
     def _critic_update(self) -> torch.Tensor:
         real, z = self._real(), self._latent()
         with torch.no_grad():
-            fake = self.G(z)
+            fake = self._fake(z)
         self.c_opt.zero_grad(set_to_none=True)
         losses = self._with_penalties(self._losses(self.loss.critic, real, fake), real, fake)
         losses.sum().backward()  # a seed's loss depends on its own rows only: each gets its own gradient
@@ -345,7 +354,7 @@ class Ensemble:
     def _generator_update(self) -> torch.Tensor:
         real, z = self._real(), self._latent()
         self.g_opt.zero_grad(set_to_none=True)
-        losses = self._losses(self.loss.generator, real, self.G(z))
+        losses = self._losses(self.loss.generator, real, self._fake(z))
         losses.sum().backward(inputs=self.G.parameters())
         self.g_opt.step()
         return losses.detach()

@@ -13,13 +13,15 @@ Two recipe sets (``--recipe``):
   of the loss and kept.
 
 Entry names: a name of ``gan.LOSSES``, then any of the suffixes of :data:`SUFFIXES`
-(``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``, ``+vbn``), or ``ogan:<loss>`` for O-GAN on
-top of a loss (the critic becomes an encoder of the latent code; Su 2019,
-arXiv 1903.01931).
+(``+gdpp``, ``+r1``, ``+r2``, ``+sn``, ``+single``, ``+vbn``) and ``+pac<m>`` (a packed
+critic that judges m samples at once, ``m`` from 2 to :data:`MAX_PAC`; Lin et al.,
+PacGAN, NeurIPS 2018, arXiv 1712.04086), or ``ogan:<loss>`` for O-GAN on top of a loss
+(the critic becomes an encoder of the latent code; Su 2019, arXiv 1903.01931).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
@@ -29,8 +31,8 @@ import torch
 
 import gan
 
-__all__ = ["BATCH", "COMMON", "GDPP_SUFFIX", "KINDS", "LOSSES", "PAPER", "Entry", "Recipe", "SUFFIXES",
-           "build_loss", "parse", "recipe", "split"]
+__all__ = ["BATCH", "COMMON", "GDPP_SUFFIX", "KINDS", "LOSSES", "MAX_PAC", "PAC_SUFFIX", "PAPER", "Entry", "Recipe",
+           "SUFFIXES", "batch_size", "build_loss", "parse", "recipe", "split"]
 
 BATCH = 256
 
@@ -105,9 +107,11 @@ PAPER: Mapping[str, Recipe] = MappingProxyType({
 # measuring alternatives on ring8, grid25 and digits at the default budget (3 seeds,
 # docs/arena.md, "Run time"): a linear decay of the rates to 0, Adam 2e-4 or 5e-4,
 # betas (0.5, 0.9), a critic rate four times the generator's, 3 critic updates, an 8-D
-# latent, width 256 or batches of 512 did no better within what 2 cores afford. Under
-# it hinge learns ring8 in 3 of 3 seeds; no loss learns grid25, and the losses with a
-# gradient penalty (wgan-gp, gan-qp) need more critic updates than it gives.
+# latent, width 256 or batches of 512 did no better within what 2 cores afford; nor, on
+# grid25 at 3000 steps, did a packed critic (+pac2, +pac3: hinge+pac2 hits 21-23 of
+# 25 modes only at twice the steps), LeakyReLU or Adam 2e-3. Under it hinge learns
+# ring8 in 3 of 3 seeds; no loss learns grid25, and the losses with a gradient penalty
+# (wgan-gp, gan-qp) need more critic updates than it gives.
 COMMON = Recipe("adam", 1e-3, 1e-3, (0.5, 0.999), 1,
                 citation="the arena's shared recipe, measured against alternatives at the default budget: "
                          "Adam 1e-3, betas (0.5, 0.999) (DCGAN's, Radford et al. 2016), n_critic = 1")
@@ -120,6 +124,9 @@ OGAN_LAM = 0.5  # the official O-GAN code's weight
 SUFFIXES = ("+gdpp", "+r1", "+r2", "+sn", "+single", "+vbn")
 GDPP_SUFFIX = SUFFIXES[0]
 OGAN_PREFIX = "ogan:"
+PAC_SUFFIX = "+pac"  # followed by the pack size m: "+pac2"
+MAX_PAC = 8  # PacGAN measures m = 2, 3, 4
+_PAC = re.compile(re.escape(PAC_SUFFIX) + r"([0-9]+)$")
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ class Entry:
     single: bool = False
     vbn: bool = False
     ogan: bool = False
+    pac: int = 1  # samples per critic input (PacGAN's m); 1: unpacked
 
 
 def parse(name: str) -> Entry:
@@ -143,10 +151,12 @@ def parse(name: str) -> Entry:
     >>> e = parse("ns-sgan+r1+sn")
     >>> e.base, e.r1, e.sn, e.gdpp
     ('ns-sgan', True, True, False)
+    >>> parse("hinge+pac2").pac
+    2
     """
     if not isinstance(name, str):
         raise ValueError(f"a loss name must be a string, got {name!r}")
-    rest, flags = name, {}
+    rest, flags = name, dict[str, Any]()
     ogan = rest.startswith(OGAN_PREFIX)
     if ogan:
         rest = rest[len(OGAN_PREFIX):]
@@ -157,14 +167,30 @@ def parse(name: str) -> Entry:
             if rest.endswith(suffix):
                 flags[suffix[1:]] = True
                 rest, changed = rest[: -len(suffix)], True
+        packed = _PAC.search(rest)
+        if packed and "pac" not in flags:
+            flags["pac"] = int(packed.group(1))
+            rest, changed = rest[: packed.start()], True
     if rest not in gan.LOSSES:
         raise ValueError(f"unknown loss {name!r}; known: names of gan.LOSSES, each with any of "
-                         f"{', '.join(SUFFIXES)}, or {OGAN_PREFIX}<loss>")
-    if ogan and (flags.get("gdpp") or flags.get("single")):
+                         f"{', '.join(SUFFIXES)}, {PAC_SUFFIX}<m>, or {OGAN_PREFIX}<loss>")
+    if not 2 <= flags.get("pac", 2) <= MAX_PAC:
+        raise ValueError(f"{name!r}: the pack size of {PAC_SUFFIX}<m> must be from 2 to {MAX_PAC}")
+    if ogan and (flags.get("gdpp") or flags.get("single") or "pac" in flags):
         raise ValueError(f"{name!r}: O-GAN entries take +r1, +r2, +sn and +vbn only")
     if flags.get("gdpp") and flags.get("single"):  # the single loss sees the critic as a function, without features
         raise ValueError(f"{name!r}: +gdpp and +single do not combine")
     return Entry(name, rest, ogan=ogan, **flags)
+
+
+def batch_size(name: str) -> int:
+    """Real and generated points per update of entry ``name``: :data:`BATCH`, times m
+    for ``+pac<m>`` (the critic still sees :data:`BATCH` inputs, each of m points).
+
+    >>> batch_size("hinge"), batch_size("hinge+pac2")
+    (256, 512)
+    """
+    return BATCH * parse(name).pac
 
 
 def split(name: str) -> tuple[str, bool]:
@@ -179,6 +205,7 @@ LOSSES: tuple[str, ...] = (
     *gan.LOSSES,
     "ns-sgan+gdpp", "wgan-gp+gdpp", "hinge+gdpp",
     "ns-sgan+r1", "ns-sgan+r2", "hinge+sn", "ns-sgan+sn", "ns-sgan+single", "ns-sgan+vbn", "ogan:gan-qp", "ogan:ns-sgan",
+    "hinge+pac2", "ns-sgan+pac2",
 )
 
 

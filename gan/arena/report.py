@@ -81,7 +81,7 @@ def leaderboard(records: Sequence[Record]) -> str:
     first = records[0]
     seeds = sorted({r.seed for r in records})
     lines = ["# GAN arena leaderboard", "",
-             f"Recipe `{first.recipe}`, seeds {', '.join(map(str, seeds))}, {first.steps} generator steps per run, "
+             f"Recipe `{first.recipe}`, seeds {', '.join(map(str, seeds))}, {_steps(records)} generator steps per run, "
              f"device {first.device}. W2: exact W_2 between generated and real (held-out) samples, mean ± sd over "
              "the seeds (lower is better). Rank: 1 + the number of losses that beat this one by Welch's t-test "
              f"at two-sided level {LEVEL} (fewer diverged seeds also beats); equal ranks are ties. modes: modes hit "
@@ -199,3 +199,11 @@ def write(records: Sequence[Record], out: str | os.PathLike, *, figures: bool = 
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return [out / name for name in names]
+
+
+def _steps(records) -> str:
+    """The generator steps of the runs: one number, or one per target ("ring8 3000, grid25 6000")."""
+    per_target = dict.fromkeys((r.target, r.steps) for r in records)
+    if len({steps for _, steps in per_target}) == 1:
+        return str(records[0].steps)
+    return ", ".join(f"{target} {steps}" for target, steps in per_target)

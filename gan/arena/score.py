@@ -33,6 +33,7 @@ from scipy.spatial.distance import cdist
 import divergences
 import gan
 
+from .models import pack
 from .records import Checkpoint
 from .targets import Target
 
@@ -106,6 +107,11 @@ def _critic_score(D: torch.nn.Module):
     return lambda x: score(x.to(torch.float32)).to(torch.float64)
 
 
+def _packs(x: torch.Tensor, m: int) -> torch.Tensor:
+    """The points in packs of m (``gan.arena.models.pack``), a remainder of fewer than m dropped."""
+    return pack(x[: len(x) // m * m], m)
+
+
 @torch.no_grad()
 def evaluate(step: int, G: torch.nn.Module, D: torch.nn.Module, z: torch.Tensor, real: np.ndarray,
              target) -> Checkpoint:
@@ -114,8 +120,9 @@ def evaluate(step: int, G: torch.nn.Module, D: torch.nn.Module, z: torch.Tensor,
     fake_np = fake.cpu().numpy()
     if not np.isfinite(fake_np).all():
         return Checkpoint(step, None, 0 if target.n_modes else None, 0.0, None)
+    m = getattr(D, "pack", 1)  # a packed critic is audited on packs: a potential on the product space
     try:
-        gap = audit_gap(_critic_score(D), torch.as_tensor(real, device=fake.device), fake)
+        gap = audit_gap(_critic_score(D), _packs(torch.as_tensor(real, device=fake.device), m), _packs(fake, m))
     except ValueError:  # the critic's scores are NaN or inf
         gap = None
     corr = None

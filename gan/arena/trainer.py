@@ -21,8 +21,8 @@ import torch
 
 import gan
 
-from .models import Critic, Generator
-from .recipes import BATCH, COMMON, build_loss, parse, recipe
+from .models import Critic, Generator, Packed, pack
+from .recipes import BATCH, COMMON, batch_size, build_loss, parse, recipe
 from .records import Checkpoint, Record
 from .score import evaluate
 from .targets import TARGETS
@@ -113,7 +113,7 @@ def networks(job: Job, target) -> tuple[Generator, Critic]:
     z_dim = max(arch.z_dim, OGAN_Z_DIM) if entry.ogan else arch.z_dim
     G = Generator(z_dim, arch.hidden, arch.depth, out=target.dim, bounded=arch.bounded,
                   vbn_reference=BATCH if entry.vbn else 0)  # the paper's reference batch: one minibatch
-    D = Critic(arch.hidden, arch.depth, d_in=target.dim, code=z_dim if entry.ogan else 0)
+    D = Critic(arch.hidden, arch.depth, d_in=target.dim, code=z_dim if entry.ogan else 0, pack=entry.pac)
     if entry.sn:
         gan.stabilizers.spectral_normalize(D)
     return G, D
@@ -147,7 +147,12 @@ def one_thread() -> Iterator[None]:
 
 
 def _stepper(job: Job, G, D, loss, real, z, g_opt, c_opt, n_critic: int):
-    """One generator step of the entry: alternating, or the single-loss step (``+single``)."""
+    """One generator step of the entry: alternating, or the single-loss step (``+single``);
+    with ``+pac<m>`` the critic sees real and generated batches packed by m."""
+    m = parse(job.loss).pac
+    if m > 1:
+        draw = real
+        G, real = Packed(G, m), lambda: pack(draw(), m)
     if parse(job.loss).single:
         return lambda: gan.train.single_loss_step(G, D, loss, real(), z(), g_opt, c_opt)
     return lambda: gan.train.alternating_step(G, D, loss, real, z, g_opt, c_opt, n_critic=n_critic)
@@ -207,8 +212,9 @@ def setup(job: Job, device: torch.device) -> Run:
     if r.clip is not None:  # WGAN: clip after every critic update
         c_opt.register_step_post_hook(lambda *_: gan.clip_weights(D, r.clip))
     rng = np.random.default_rng(data_seed)
-    real = lambda: torch.as_tensor(target.sample(BATCH, rng), dtype=torch.float32, device=device)  # noqa: E731
-    z = lambda: torch.randn(BATCH, G.z_dim, device=device)  # noqa: E731
+    n = batch_size(job.loss)
+    real = lambda: torch.as_tensor(target.sample(n, rng), dtype=torch.float32, device=device)  # noqa: E731
+    z = lambda: torch.randn(n, G.z_dim, device=device)  # noqa: E731
     step = _stepper(job, G, D, loss, real, z, g_opt, c_opt, r.n_critic)
     return Run(G, D, step, *eval_sets(job, target, G.z_dim, eval_seed, device))
 

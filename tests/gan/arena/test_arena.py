@@ -416,3 +416,41 @@ def test_vbn_entry_normalises_each_sample_with_the_reference_batch():
     first = G.net[0][1](torch.cat([h_ref, h]))[16]
     assert torch.allclose(first, (h[0] - mu) / torch.sqrt(var + 1e-5), atol=1e-5)
     assert "z_ref" in G.state_dict()  # the reference batch travels with checkpoints
+
+
+def test_pac_entries_parse_and_feed_the_critic_packs_of_m_points():
+    e = recipes.parse("ns-sgan+sn+pac3")
+    assert (e.base, e.sn, e.pac, recipes.parse("hinge").pac) == ("ns-sgan", True, 3, 1)
+    for bad in ("hinge+pac1", f"hinge+pac{recipes.MAX_PAC + 1}", "ogan:hinge+pac2", "hinge+pac2+pac2", "hinge+pacx"):
+        with pytest.raises(ValueError):
+            recipes.parse(bad)
+    run = trainer.setup(trainer.Job("hinge+pac2", "ring8", 1, 0, 30), torch.device("cpu"))
+    seen = []
+    run.D.register_forward_pre_hook(lambda module, args: seen.append(tuple(args[0].shape)))
+    run.step()
+    assert seen and set(seen) == {(recipes.batch_size("hinge+pac2") // 2, 4)}  # (N/m, m d)
+    x = torch.randn(6, 2)
+    with torch.no_grad():  # a pack is consecutive points side by side: (x0, x1), (x2, x3), ...
+        assert torch.equal(run.D(arena.models.pack(x, 2)), run.D(torch.cat([x[0::2], x[1::2]], dim=1)))
+
+
+def test_a_pac_run_scores_its_points_unpacked_and_audits_packs():
+    r = trainer.train(trainer.Job("hinge+pac2", "ring8", 2, 0, 31))  # an odd count: the audit drops one point
+    assert r.samples_xy.shape == (31, 2) and r.audit_gap is not None and r.audit_gap >= 0 and not r.diverged
+
+
+def test_default_steps_per_target():
+    from gan import arena
+
+    assert arena.target_steps("ring8") == arena.DEFAULT_STEPS == 3000
+    assert arena.target_steps("grid25") == 6000 and arena.target_steps("grid25", 700) == 700
+    assert "hinge+pac2" in arena.DEFAULT_LOSSES and set(arena.DEFAULT_LOSSES) <= set(arena.LOSSES)
+
+
+def test_leaderboard_states_the_steps_of_each_target():
+    from types import SimpleNamespace
+
+    from gan.arena.report import _steps
+
+    runs = [SimpleNamespace(target=t, steps=s) for t, s in (("ring8", 3000), ("grid25", 6000), ("ring8", 3000))]
+    assert _steps(runs) == "ring8 3000, grid25 6000" and _steps(runs[:1]) == "3000"

@@ -30,6 +30,8 @@ def _close(actual, expected):
     ("rasgan", "common", 8, "ring8"),  # batch means inside the loss
     ("ns-sgan+r1+r2", "common", 6, "ring8"),
     ("wgan-gp", "common", 5, "digits"),  # 64-D points, a sigmoid output
+    ("hinge+pac2", "common", 6, "ring8"),  # a packed critic
+    ("gan-qp+pac3", "common", 4, "grid25"),  # packs of 3 in the critic loss's distances and the penalty's points
 ])
 def test_each_seed_trains_as_its_own_run(loss, recipe, steps, target):
     jobs = _jobs(loss, steps, recipe=recipe, target=target)
@@ -142,7 +144,8 @@ def test_checkpoints_load_back_with_weights_only(tmp_path):
 
 
 @pytest.mark.parametrize("loss, batched", [
-    ("ns-sgan", True), ("wgan-gp+r1", True), ("f-gan:kl", True), ("hinge+sn", False), ("ns-sgan+vbn", False),
+    ("ns-sgan", True), ("wgan-gp+r1", True), ("f-gan:kl", True), ("hinge+pac2", True), ("hinge+sn", False),
+    ("hinge+pac2+sn", False), ("ns-sgan+vbn", False),
     ("wgan-gp+gdpp", False), ("ns-sgan+single", False), ("ogan:ns-sgan", False),
 ])
 def test_which_entries_train_as_an_ensemble(loss, batched):
