@@ -70,8 +70,7 @@ def local_row_sums(X: np.ndarray, Y: np.ndarray, hw: np.ndarray, B: np.ndarray, 
         E_ij = [x', 1, -(|x'|^2 + B_i - B_0)/eps] . [2 y'/eps, (hw_j - B_0 - |y'|^2)/eps, 1],
 
     x' = x_i - c_I, y' = y_j - c_I, so each term is of the size of the cell pair
-    (``Kept.spread``), not of the cloud: float32 carries the iterations 10 to 100
-    times further (ours at 10^5 points, unit cube: terms of 75 against 1000)."""
+    (``Kept.spread``), not of the cloud, and so is its float32 rounding."""
     _threads(threads)
     out = np.empty(X.shape[0], dtype=np.float64)
     _kept_local(X, Y, hw, B, 1.0 / eps, kept.centres, kept.starts, kept.ends, kept.ptr, kept.columns,
