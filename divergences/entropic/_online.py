@@ -170,13 +170,15 @@ def row_bounds(X: Array, hw: Array, cells: ColumnCells, kx: Namespace) -> Array:
     H = kx.asarray(H, dtype=X.dtype, device=device(X))
     c, r = cells.centre, cells.radius
     c2 = kx.sum(c * c, axis=1)
-    parts = []
+    # each block's maxima go into one preallocated output: small results kept between
+    # the blocks' temporaries fragmented glibc's heap (1.2 GB resident at n = 10^5)
+    out = kx.empty((X.shape[0],), dtype=X.dtype, device=device(X))
     for rows in _blocks(X.shape[0], max(1, BLOCK_ENTRIES // c.shape[0])):
         Xb = X[rows, :]
         sq = kx.sum(Xb * Xb, axis=1)[:, None] + c2[None, :] - 2 * (Xb @ kx.matrix_transpose(c))
         gap = kx.clip(kx.sqrt(kx.clip(sq, 0.0, None)) - r[None, :], 0.0, None)
-        parts.append(kx.max(H[None, :] - gap * gap, axis=1))
-    return kx.concat(parts)
+        out[rows] = kx.max(H[None, :] - gap * gap, axis=1)
+    return out
 
 
 def bounded_softmin(h: Array, w: Array, X: Array, Y: Array, eps: float, cells: ColumnCells, block: int,
