@@ -131,10 +131,11 @@ def _numba_installed() -> bool:
 
 
 def compiled_cpu(x: Array) -> bool:
-    """Whether the compiled CPU kernels (``divergences.entropic._fused``, numba) take
-    the float32 soft-min sums of the point clouds ``x``: a NumPy array or a CPU
-    PyTorch tensor, with numba installed. The one per-backend choice of those sums,
-    next to :func:`compute_namespace` (docs/benchmarks.md, the online kernel)."""
+    """Whether the compiled CPU kernels (numba) take the work on ``x``: a NumPy array
+    or a CPU PyTorch tensor, with numba installed. The one per-backend choice of the
+    float32 soft-min sums of ``sinkhorn_points`` (``entropic._fused``) and of the
+    weighted 1-D walk (``transport._fused``, NumPy only: its result carries no
+    gradient), next to :func:`compute_namespace` (docs/benchmarks.md)."""
     if not (COMPILED and _numba_installed()):
         return False
     if isinstance(x, np.ndarray):

@@ -215,10 +215,10 @@ class Support:
     pairs: Pairs
     rows: list  # per row cell: (start, end, column indices)
     cols: list  # per column cell: (start, end, row indices)
-    row_bound: CellBound | None = None
-    col_bound: CellBound | None = None
-    row_kept: Kept | None = None
-    col_kept: Kept | None = None
+    row_bound: CellBound
+    col_bound: CellBound
+    row_kept: Kept
+    col_kept: Kept
 
 
 def support(pairs: Pairs, cx: Cells, cy: Cells, kx: Namespace, dev) -> Support:

@@ -125,7 +125,7 @@ def _fast_tol(tol: float, eps: float, sup: Support, pb: o.CloudProblem) -> float
     """How far float32 iterations go: the compiled kernels form each row cell's
     exponents in its own coordinates, terms of size spread / eps + 1 (``Kept.spread``),
     the array libraries in the cloud's, of size 1 / eps (costs in [0, 1])."""
-    if pb.p != 2 or not compiled_cpu(pb.x) or sup.row_kept is None or sup.col_kept is None:
+    if pb.p != 2 or not compiled_cpu(pb.x):
         return o.fast_tol(tol, eps)
     return o.fast_tol(tol, eps, 1 + max(sup.row_kept.spread, sup.col_kept.spread) / eps)
 

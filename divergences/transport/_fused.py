@@ -30,7 +30,7 @@ def monotone_pairs(u: np.ndarray, ou: np.ndarray, uw: np.ndarray | None, v: np.n
     sv, cv = _sorted_levels(v, vw, ov)
     size = len(ou) + len(ov)
     diff, mass = np.empty(size, dtype=u.dtype), np.empty(size, dtype=u.dtype)
-    k = _walk(su, cu, sv, cv, diff, mass)
+    _, k = _walk(su, cu, sv, cv, 0, diff, mass)
     return diff[:k], mass[:k]
 
 
@@ -40,7 +40,8 @@ def monotone_power_sum(u: np.ndarray, ou: np.ndarray, uw: np.ndarray | None, v: 
     walk, without forming the pairs (float64 sums)."""
     su, cu = _sorted_levels(u, uw, ou)
     sv, cv = _sorted_levels(v, vw, ov)
-    return _walk_sum(su, cu, sv, cv, p)
+    none = np.empty(0, dtype=u.dtype)
+    return _walk(su, cu, sv, cv, p, none, none)
 
 
 def _sorted_levels(x: np.ndarray, w: np.ndarray | None, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,35 +71,25 @@ def _gather_cumulative(x, w, order, sx, levels):
 
 
 @njit(cache=True, boundscheck=False)
-def _walk(su, cu, sv, cv, diff, mass):
+def _walk(su, cu, sv, cv, p, diff, mass):
+    """The levels of the coupling in order: their pairs into diff and mass where those
+    have room (pass empty arrays to skip), and sum_k mass_k |d_k|^p for p = 1 or 2."""
     n, m = su.shape[0], sv.shape[0]
+    pairs = diff.shape[0] > 0
     i = j = k = 0
     previous = cu[0] - cu[0]  # 0 in the levels' dtype
-    while i < n and j < m:
-        a, b = cu[i], cv[j]
-        level = min(a, b)
-        mass[k] = level - previous
-        diff[k] = su[i] - sv[j]
-        k += 1
-        previous = level
-        i += a <= b  # no branches: the comparisons are coin flips on random data
-        j += b <= a
-    return k
-
-
-@njit(cache=True, boundscheck=False)
-def _walk_sum(su, cu, sv, cv, p):
-    n, m = su.shape[0], sv.shape[0]
-    i = j = k = 0
-    previous = cu[0] - cu[0]
     total = 0.0
     while i < n and j < m:
         a, b = cu[i], cv[j]
         level = min(a, b)
-        d = abs(su[i] - sv[j])
-        total += (level - previous) * (d if p == 1 else d * d)
+        d = su[i] - sv[j]
+        if pairs:
+            mass[k] = level - previous
+            diff[k] = d
+        else:
+            total += (level - previous) * (abs(d) if p == 1 else d * d)
         k += 1
         previous = level
-        i += a <= b
+        i += a <= b  # no branches on the data: the comparisons are coin flips on random data
         j += b <= a
     return total, k
