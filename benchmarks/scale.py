@@ -9,6 +9,11 @@
   60 s and 1 GB. Above 10^5 points eps shrinks as n^(-2/d) from its value at 10^5,
   so that truncation keeps the columns per row fixed (the 10^6 target: 15 minutes).
   One size by hand: ``python -m benchmarks.scale 1000000 [d]``.
+- multiscale iteration at eps fixed: n = m = 10^6 (10^4 quick) in the unit square at
+  the 10^5 eps (0.1% of the squared diameter), where each row keeps some 8.5 10^4
+  columns; the time of the setup (cells, coarse solve, kept pairs, support) and of
+  one float32 iteration (both soft-min passes) of ``sinkhorn_points``' multiscale
+  solve, pairs per second over the kept pairs. ``python -m benchmarks.scale iteration 1000000``.
 - log_volume: a well-conditioned batch (256, 1024, 64) of standard normal entries
   ((16, 256, 32) quick), ours against the naive 0.5 log det(B^T B), NumPy and torch,
   interleaved repeats; target <= 3x. ``value_diff``: our largest deviation from a
@@ -53,6 +58,46 @@ print(json.dumps(out))
 """
 
 
+ITERATION = r"""
+import json, sys, time
+import numpy as np
+from divergences._backend import np_namespace
+from divergences.entropic import _multiscale as ms, points
+from divergences.entropic._frame import Frame
+n = int(sys.argv[1])
+rng = np.random.default_rng(0)
+x, y = rng.random((n, 2)), rng.random((n, 2))
+eps = 2e-3  # 0.1% of the squared diameter, the 10^5 target's eps, held fixed
+pb, _ = points.cloud_problem(x, y, None, None, 2.0, None, None, np_namespace())
+frame = Frame.of(pb.x, pb.y, 2.0, pb.xp)
+_, unit = points.cloud_units(pb, frame, eps)
+unit, eps_unit = unit.kernel, frame.unit_eps(eps)
+ms.solve_points(points.cloud_problem(x[:500], y[:500], None, None, 2.0, None, None, np_namespace())[0].kernel,
+                eps_unit, 1e-3, 50, 1.0)  # compile and import outside the timing
+begin = time.perf_counter()
+first = ms.start(unit, eps_unit, ms.theta_for(1e-3), 1.0, 10_000)
+sup = ms.support(first.keep, first.cx, first.cy, unit.xp, None)
+setup = time.perf_counter() - begin
+mp = ms.TruncatedMap(first.pb, eps_unit, first.g, True, sup)
+begin = time.perf_counter()
+f, g = mp.transforms(first.g, 1.0)
+seconds = time.perf_counter() - begin
+pairs = 2 * int(sup.row_kept.counts @ (sup.row_kept.ends - sup.row_kept.starts))
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")][0]
+print(json.dumps(dict(seconds=seconds, setup=setup, pairs=pairs, per_row=pairs / 2 / n, finite=bool(np.isfinite(f).all()),
+                      peak_mb=int(hwm.split()[1]) / 1024)))
+"""
+
+
+def _iteration(n: int) -> Row:
+    done = subprocess.run([sys.executable, "-c", ITERATION, str(n)], capture_output=True, text=True, check=True)
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    note = (f"eps 2e-3 fixed, one float32 iteration: {m['pairs']:.3g} kept pairs ({m['per_row']:.0f} a row), "
+            f"{m['pairs'] / m['seconds']:.3g} pairs/s; setup {m['setup']:.1f} s; finite {m['finite']}; "
+            f"peak RSS {m['peak_mb']:.0f} MB")
+    return Row("multiscale iteration", n, m["seconds"], "no peer", float("nan"), float("nan"), note, regime="d=2")
+
+
 def _multiscale(n: int, d: int = 2) -> Row:
     done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(d)], capture_output=True, text=True, check=True)
     m = json.loads(done.stdout.strip().splitlines()[-1])
@@ -88,9 +133,12 @@ def _log_volume(shape: tuple[int, int, int]) -> list[Row]:
 
 def run(quick: bool = False) -> list[Row]:
     sizes = [(400, 2)] if quick else [(2000, 2), (10**4, 2), (10**5, 2), (10**5, 3)]
-    rows = [_multiscale(n, d) for n, d in sizes]
+    rows = [_multiscale(n, d) for n, d in sizes] + [_iteration(10**4 if quick else 10**6)]
     return rows + _log_volume((16, 256, 32) if quick else (256, 1024, 64))
 
 
-if __name__ == "__main__":  # one multiscale size by hand: python -m benchmarks.scale 100000 [d]
-    print(_multiscale(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 2))
+if __name__ == "__main__":  # by hand: python -m benchmarks.scale 100000 [d] | iteration 1000000
+    if sys.argv[1] == "iteration":
+        print(_iteration(int(sys.argv[2])))
+    else:
+        print(_multiscale(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 2))

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .._backend import Namespace
 from ..transport._cost import euclidean_cost
 
-__all__ = ["CellBound", "Cells", "Kept", "PAIR_BLOCK", "Pairs", "Support", "cell_bound", "cell_max", "cell_pair_blocks",
-           "cell_side", "grid_cells", "kept_spread", "slack_pairs", "support"]
+__all__ = ["CellBound", "Cells", "INDEX_ENTRIES", "Kept", "KeptBlocks", "PAIR_BLOCK", "Pairs", "Support", "cell_bound", "cell_max",
+           "cell_pair_blocks", "cell_side", "grid_cells", "kept_runs", "kept_spread", "slack_pairs", "support"]
 
 
 @dataclass(frozen=True)
@@ -175,19 +176,50 @@ def cell_bound(pairs: Pairs, rows: Cells, cols: Cells) -> CellBound:
     return CellBound(cols.start, first, pairs.J, pairs.cmin, counts == 0, rows.end - rows.start)
 
 
+# Kept column indices formed once for a whole support (each way) up to this many
+# entries (256 MB in int32); above it each row cell's indices are formed as its block
+# is read. At 10^6 points and eps = 2e-3 a support holds 1.3 10^9 of them each way.
+INDEX_ENTRIES = 2**26
+
+
 @dataclass(frozen=True)
 class Kept:
-    """The kept columns of every row cell in one flat array: rows starts[k]:ends[k]
-    see the columns columns[ptr[k]:ptr[k + 1]] (NumPy, for the compiled kernels);
-    the row cells' centres, and ``spread``, the size of the exponents' terms in
-    coordinates centred on the row cell (p = 2; :func:`kept_spread`)."""
+    """The kept columns of every row cell, as runs of consecutive columns (NumPy):
+    the rows starts[k]:ends[k] see the columns lo[r]:hi[r] for r in
+    first[k]:first[k + 1], ``counts[k]`` columns in all. A column cell is a range of
+    the sorted cloud and neighbouring kept cells merge into one run, so this is
+    O(kept cell pairs), not one index per kept column. Also the row cells' centres,
+    and ``spread``, the size of the exponents' terms in coordinates centred on the
+    row cell (p = 2; :func:`kept_spread`)."""
 
     starts: np.ndarray
     ends: np.ndarray
-    ptr: np.ndarray
-    columns: np.ndarray
+    first: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    counts: np.ndarray
     centres: np.ndarray
     spread: float
+
+    def columns(self, k: int) -> np.ndarray:
+        """The sorted kept columns of row cell k."""
+        runs = slice(int(self.first[k]), int(self.first[k + 1]))
+        return _ranges(self.lo[runs], self.hi[runs])
+
+
+def kept_runs(pairs: Pairs, cells: Cells, other: Cells) -> Kept:
+    """The kept columns of each row cell of ``pairs`` (sorted by row cell, then column
+    cell) as runs: consecutive column cells J, J + 1 are consecutive points."""
+    I, J = pairs.I, pairs.J
+    head = np.ones(len(I), dtype=bool)
+    head[1:] = (I[1:] != I[:-1]) | (J[1:] != J[:-1] + 1)
+    heads = np.flatnonzero(head)
+    tails = np.concatenate([heads[1:], [len(I)]])[:len(heads)] - 1
+    lo, hi = other.start[J[heads]], other.end[J[tails]]
+    first = np.searchsorted(I[heads], np.arange(pairs.shape[0] + 1))
+    counts = np.zeros(pairs.shape[0], dtype=np.int64)
+    np.add.at(counts, I[heads], hi - lo)
+    return Kept(cells.start, cells.end, first, lo, hi, counts, cells.centre, kept_spread(pairs, cells, other))
 
 
 def kept_spread(pairs: Pairs, cells: Cells, other: Cells) -> float:
@@ -198,53 +230,82 @@ def kept_spread(pairs: Pairs, cells: Cells, other: Cells) -> float:
     float64 before rounding. Over the entries that carry the row's mass (E >= -1 up to
     the bound's slack, Cmax - Cmin) the three terms are at most spread / eps + 1 in
     size, which bounds the float32 rounding of E: 2^-24 (spread / eps + 1) a term."""
-    if len(pairs.I) == 0:
-        return 0.0
-    D = np.linalg.norm(cells.centre[pairs.I] - other.centre[pairs.J], axis=1)
-    rI, rJ = cells.radius[pairs.I], other.radius[pairs.J]
-    R = rI + rJ
-    return float(np.max((D + R) ** 2 - np.maximum(D - R, 0.0) ** 2 + 2 * (rI**2 + 2 * rI * (D + rJ))))
+    spread = 0.0
+    for s in range(0, len(pairs.I), PAIR_BLOCK):  # blocks: 10^7 pairs at 10^6 points
+        I, J = pairs.I[s:s + PAIR_BLOCK], pairs.J[s:s + PAIR_BLOCK]
+        D = np.linalg.norm(cells.centre[I] - other.centre[J], axis=1)
+        rI, rJ = cells.radius[I], other.radius[J]
+        R = rI + rJ
+        spread = max(spread, float(np.max((D + R) ** 2 - np.maximum(D - R, 0.0) ** 2 + 2 * (rI**2 + 2 * rI * (D + rJ)))))
+    return spread
+
+
+class KeptBlocks:
+    """(start, end, kept column indices) for each row cell, the indices in the kernel's
+    namespace: formed once for every cell where they take at most INDEX_ENTRIES
+    entries (filled cell by cell: one _ranges over all runs held int64 temporaries of
+    the whole support), else formed for each cell as its block is read."""
+
+    def __init__(self, kept: Kept, kx: Namespace, dev, index_dtype) -> None:
+        self.kept, self.kx, self.dev, self.dtype = kept, kx, dev, index_dtype
+        self.ptr = np.concatenate([np.zeros(1, np.int64), np.cumsum(kept.counts)])
+        self.flat = None
+        if self.ptr[-1] <= INDEX_ENTRIES:
+            flat = np.empty(int(self.ptr[-1]), dtype=index_dtype)
+            for k in range(len(self)):
+                flat[self.ptr[k]:self.ptr[k + 1]] = kept.columns(k)
+            self.flat = kx.asarray(flat, device=dev)
+
+    def __len__(self) -> int:
+        return len(self.kept.starts)
+
+    def __iter__(self) -> Iterator[tuple[int, int, Any]]:
+        starts, ends = self.kept.starts, self.kept.ends
+        for k in range(len(self)):
+            yield int(starts[k]), int(ends[k]), self.columns(k)
+
+    def columns(self, k: int):
+        if self.flat is not None:
+            return self.flat[int(self.ptr[k]):int(self.ptr[k + 1])]
+        return self.kx.asarray(self.kept.columns(k).astype(self.dtype), device=self.dev)
+
+    @property
+    def max_rows(self) -> int:
+        return int(np.max(self.kept.ends - self.kept.starts, initial=0))
+
+    @property
+    def max_columns(self) -> int:
+        return int(np.max(self.kept.counts, initial=0))
 
 
 @dataclass(frozen=True)
 class Support:
-    """The kept cell pairs: for each row cell, the sorted column indices it sees,
-    and for each column cell, the sorted row indices (as lists of views of one flat
-    index array each way, :class:`Kept`); the exponent bounds of both."""
+    """The kept cell pairs: each row cell's kept columns and each column cell's kept
+    rows (:class:`Kept`, and as index blocks in the kernel's namespace,
+    :class:`KeptBlocks`), and the exponent bounds of both directions."""
 
     pairs: Pairs
-    rows: list  # per row cell: (start, end, column indices)
-    cols: list  # per column cell: (start, end, row indices)
+    rows: KeptBlocks  # per row cell: (start, end, column indices)
+    cols: KeptBlocks  # per column cell: (start, end, row indices)
     row_bound: CellBound
     col_bound: CellBound
-    row_kept: Kept
-    col_kept: Kept
+
+    @property
+    def row_kept(self) -> Kept:
+        return self.rows.kept
+
+    @property
+    def col_kept(self) -> Kept:
+        return self.cols.kept
 
 
 def support(pairs: Pairs, cx: Cells, cy: Cells, kx: Namespace, dev) -> Support:
-    # the index lists are the support's memory (k entries per cell each way): 32-bit where they fit
+    # the index blocks are the support's memory (k entries per cell each way): 32-bit where they fit
     index_dtype = np.int32 if max(cx.end[-1], cy.end[-1]) < 2**31 else np.int64
-
-    def kept(pairs: Pairs, cells: Cells, other: Cells) -> tuple[list, Kept]:
-        # pairs are sorted by row cell: each cell's columns are one slice of the flat
-        # array, filled cell by cell (one _ranges over all pairs held int64 temporaries
-        # of the whole support: 0.4 GB more at 10^5 points in the unit cube)
-        per_cell = np.bincount(pairs.I, weights=other.end[pairs.J] - other.start[pairs.J], minlength=pairs.shape[0])
-        ptr = np.concatenate([np.zeros(1, np.int64), np.cumsum(per_cell.astype(np.int64))])
-        first = np.searchsorted(pairs.I, np.arange(pairs.shape[0] + 1))
-        columns = np.empty(int(ptr[-1]), dtype=index_dtype)
-        for k in range(pairs.shape[0]):
-            J = pairs.J[first[k]:first[k + 1]]
-            columns[ptr[k]:ptr[k + 1]] = _ranges(other.start[J], other.end[J])
-        flat = kx.asarray(columns, device=dev)
-        lists = [(int(cells.start[k]), int(cells.end[k]), flat[int(ptr[k]):int(ptr[k + 1])])
-                 for k in range(pairs.shape[0])]
-        return lists, Kept(cells.start, cells.end, ptr, columns, cells.centre, kept_spread(pairs, cells, other))
-
     transposed = pairs.transpose()
-    rows, row_kept = kept(pairs, cx, cy)
-    cols, col_kept = kept(transposed, cy, cx)
-    return Support(pairs, rows, cols, cell_bound(pairs, cx, cy), cell_bound(transposed, cy, cx), row_kept, col_kept)
+    rows = KeptBlocks(kept_runs(pairs, cx, cy), kx, dev, index_dtype)
+    cols = KeptBlocks(kept_runs(transposed, cy, cx), kx, dev, index_dtype)
+    return Support(pairs, rows, cols, cell_bound(pairs, cx, cy), cell_bound(transposed, cy, cx))
 
 
 def _ranges(start: np.ndarray, end: np.ndarray) -> np.ndarray:

@@ -73,8 +73,8 @@ def local_row_sums(X: np.ndarray, Y: np.ndarray, hw: np.ndarray, B: np.ndarray, 
     (``Kept.spread``), not of the cloud, and so is its float32 rounding."""
     _threads(threads)
     out = np.empty(X.shape[0], dtype=np.float64)
-    _kept_local(X, Y, hw, B, 1.0 / eps, kept.centres, kept.starts, kept.ends, kept.ptr, kept.columns,
-                np.float32(floor), out)
+    _kept_local(X, Y, hw, B, 1.0 / eps, kept.centres, kept.starts, kept.ends, kept.first, kept.lo, kept.hi,
+                kept.counts, np.float32(floor), out)
     return out
 
 
@@ -118,21 +118,23 @@ def _all_columns(Xa, YT, lo, out):
 
 
 @njit(parallel=True, fastmath=_FLAGS, boundscheck=False, cache=True)
-def _kept_local(X, Y, hw, B, inv_eps, centres, starts, ends, ptr, columns, lo, out):
+def _kept_local(X, Y, hw, B, inv_eps, centres, starts, ends, first, run_lo, run_hi, counts, lo, out):
     d = X.shape[1]
     for b in prange(starts.shape[0]):
-        s, e, k = starts[b], ends[b], ptr[b + 1] - ptr[b]
+        s, e, k = starts[b], ends[b], counts[b]
         base = B[s]
         YT = np.empty((d + 2, k), np.float32)  # the kept columns, gathered once per row cell
-        for t in range(k):
-            j = columns[ptr[b] + t]
-            sq = 0.0
-            for c in range(d):
-                yc = Y[j, c] - centres[b, c]
-                sq += yc * yc
-                YT[c, t] = np.float32(2.0 * yc * inv_eps)
-            YT[d, t] = np.float32((hw[j] - base - sq) * inv_eps)
-            YT[d + 1, t] = np.float32(1.0)
+        t = 0
+        for r in range(first[b], first[b + 1]):
+            for j in range(run_lo[r], run_hi[r]):
+                sq = 0.0
+                for c in range(d):
+                    yc = Y[j, c] - centres[b, c]
+                    sq += yc * yc
+                    YT[c, t] = np.float32(2.0 * yc * inv_eps)
+                YT[d, t] = np.float32((hw[j] - base - sq) * inv_eps)
+                YT[d + 1, t] = np.float32(1.0)
+                t += 1
         Xl = np.empty((e - s, d + 2), np.float32)
         for i in range(s, e):
             sq = 0.0

@@ -38,7 +38,7 @@ from ._cells import Cells, Pairs, Support, cell_pair_blocks, cell_side, grid_cel
 from ._solver import run, solve_at
 from ._truncated import gradient_block, plan_blocks, truncated_softmin
 
-__all__ = ["CELL_POINTS", "CELL_POINTS_3D", "cell_points", "Finish", "Outcome", "PointsOutcome", "TruncatedMap", "finish", "solve", "solve_points",
+__all__ = ["CELL_POINTS", "CELL_POINTS_3D", "cell_points", "Finish", "Outcome", "PointsOutcome", "Start", "TruncatedMap", "finish", "solve", "solve_points", "start",
            "theta_for"]
 
 # Points per grid cell: blocks of 64 rows keep the matrix products efficient while
@@ -89,8 +89,23 @@ class Outcome:
     pb: o.CloudProblem  # sorted cell by cell, in the kernel namespace
 
 
-def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: float, scale: float) -> Outcome:
-    """Coarse solve, transfer, truncated fine solve; ``pb`` in the kernel namespace."""
+@dataclass(frozen=True)
+class Start:
+    """The clouds sorted cell by cell (``pb``), their cells, the potentials of the
+    coarse solve transferred onto the points, its iterations, and the first kept pairs."""
+
+    pb: o.CloudProblem
+    cx: Cells
+    cy: Cells
+    f: Array
+    g: Array
+    n_iter: int
+    keep: Pairs
+
+
+def start(pb: o.CloudProblem, eps: float, theta: float, scale: float, max_iter: int) -> Start:
+    """Cells, coarse solve and transfer, and the kept pairs at the slack level
+    theta eps plus a margin for the potentials' moves; ``pb`` in the kernel namespace."""
     kx = pb.xp
     dev = device(pb.x)
     xh, yh, ah, bh = (to_numpy(t) for t in (pb.x, pb.y, pb.a, pb.b))
@@ -99,8 +114,17 @@ def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: floa
     take = lambda t, c: kx.take(t, kx.asarray(c.order, device=dev), axis=0)  # noqa: E731
     fine = replace(pb, x=take(pb.x, cx), y=take(pb.y, cy), a=take(pb.a, cx), b=take(pb.b, cy))
     f, g, n_iter = _coarse_start(fine, cx, cy, eps, scale, max_iter)
+    keep = slack_pairs(to_numpy(f), to_numpy(g), cx, cy, pb.p, (theta + math.log(4.0)) * eps)
+    return Start(fine, cx, cy, f, g, n_iter, keep)
+
+
+def solve(pb: o.CloudProblem, eps: float, tol: float, max_iter: int, theta: float, scale: float) -> Outcome:
+    """Coarse solve, transfer, truncated fine solve; ``pb`` in the kernel namespace."""
+    kx = pb.xp
+    dev = device(pb.x)
+    first = start(pb, eps, theta, scale, max_iter)
+    fine, cx, cy, g, n_iter, keep = first.pb, first.cx, first.cy, first.g, first.n_iter, first.keep
     level = (theta + math.log(4.0)) * eps  # a margin for the potentials' moves
-    keep = slack_pairs(to_numpy(f), to_numpy(g), cx, cy, pb.p, level)
     for _ in range(ROUNDS):
         sup = support(keep, cx, cy, kx, dev)
         fast_tol = _fast_tol(tol, eps, sup, fine)

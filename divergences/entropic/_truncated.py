@@ -7,12 +7,12 @@ from .._backend import Array, Namespace, device, is_torch, to_numpy
 from .._numerics import clip_below_zero, exp_floored, logsumexp, safe_log
 from ..transport._cost import euclidean_cost
 from . import _online as o
-from ._cells import CellBound, Kept
+from ._cells import CellBound, Kept, KeptBlocks
 
 __all__ = ["gradient_block", "kept_products", "plan_blocks", "truncated_softmin"]
 
 
-def truncated_softmin(h, w, X, Y, eps: float, blocks: list, p: float, kx: Namespace, fast: bool,
+def truncated_softmin(h, w, X, Y, eps: float, blocks: KeptBlocks, p: float, kx: Namespace, fast: bool,
                       bound: CellBound | None = None, kept: Kept | None = None) -> Array:
     """-eps LSE over the kept columns of each row block (rows in cell order)."""
     if p == 2 and bound is not None and kept is not None:
@@ -41,35 +41,40 @@ def truncated_softmin(h, w, X, Y, eps: float, blocks: list, p: float, kx: Namesp
     return -eps * lse
 
 
-def _bounded_softmin(h, w, X, Y, eps: float, blocks: list, bound: CellBound, kx: Namespace, fast: bool,
+def _bounded_softmin(h, w, X, Y, eps: float, blocks: KeptBlocks, bound: CellBound, kx: Namespace, fast: bool,
                      kept: Kept) -> Array:
     """:func:`~._online.shifted_softmin` over the kept columns of each row cell, the
     rows shifted by their cell's bound B_I (:class:`CellBound`)."""
     hw = h + eps * safe_log(w, kx)
     B = kx.asarray(bound.per_row(to_numpy(hw)), dtype=X.dtype, device=device(X))
-    return o.shifted_softmin(X, Y, hw, B, eps, kx, fast, lambda Xa, Ya: kept_products(Xa, Ya, blocks, kx), kept)
+    return o.shifted_softmin(X, Y, hw, B, eps, kx, fast,
+                             lambda Xa, Ya: (E for *_, (E,) in kept_products([(Xa, Ya)], blocks, kx)), kept)
 
 
-def kept_products(Xa: Array, Ya: Array, blocks: list, kx: Namespace):
-    """Xa[s:e] @ Ya[idx]^T over the kept columns of each row block, each consumed
-    before the next is made; in PyTorch the gathered columns and the product are
-    written into reused buffers (see :func:`~._online.row_block_products`)."""
+def kept_products(factors: list, blocks: KeptBlocks, kx: Namespace):
+    """(s, e, idx, [Xa[s:e] @ Ya[idx]^T for each (Xa, Ya) of ``factors``]) over the
+    kept columns of each row block, each consumed before the next is made (the
+    indices formed once per block). In PyTorch the gathered columns and the products
+    are written into reused buffers (see :func:`~._online.row_block_products`)."""
     if not is_torch(kx):
-        yield from (Xa[s:e, :] @ kx.matrix_transpose(kx.take(Ya, idx, axis=0)) for s, e, idx in blocks)
+        for s, e, idx in blocks:
+            yield s, e, idx, [Xa[s:e, :] @ kx.matrix_transpose(kx.take(Ya, idx, axis=0)) for Xa, Ya in factors]
         return
     import torch
 
-    rows = max((e - s for s, e, _ in blocks), default=0)
-    cols = max((int(idx.shape[0]) for _, _, idx in blocks), default=0)
-    out = torch.empty(rows * cols, dtype=Xa.dtype, device=Xa.device)
-    kept = torch.empty(cols * Ya.shape[1], dtype=Ya.dtype, device=Ya.device)
+    rows, cols = blocks.max_rows, blocks.max_columns
+    outs = [torch.empty(rows * cols, dtype=Xa.dtype, device=Xa.device) for Xa, _ in factors]
+    kept = [torch.empty(cols * Ya.shape[1], dtype=Ya.dtype, device=Ya.device) for _, Ya in factors]
     for s, e, idx in blocks:
         k = int(idx.shape[0])
-        Yk = torch.index_select(Ya, 0, idx, out=kept[: k * Ya.shape[1]].view(k, Ya.shape[1]))
-        yield torch.matmul(Xa[s:e, :], Yk.T, out=out[: (e - s) * k].view(e - s, k))
+        products = []
+        for (Xa, Ya), out, buf in zip(factors, outs, kept):
+            Yk = torch.index_select(Ya, 0, idx, out=buf[: k * Ya.shape[1]].view(k, Ya.shape[1]))
+            products.append(torch.matmul(Xa[s:e, :], Yk.T, out=out[: (e - s) * k].view(e - s, k)))
+        yield s, e, idx, products
 
 
-def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProblem):
+def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: KeptBlocks, pb: o.CloudProblem):
     """(s, e, idx, C, P) per kept block of the plan P_ij = wu_i wv_j exp((u_i + v_j - C_ij)/eps),
     each valid until the next block is asked for (it may be overwritten by the caller).
 
@@ -89,8 +94,7 @@ def plan_blocks(X, Y, u, v, wu, wv, eps: float, blocks: list, pb: o.CloudProblem
     Xl, Yl = o.lift_rows(X, row - x2 / eps, kx), o.lift_cols(Y * (2 / eps), col - y2 / eps, kx)
     # C and P of a block land in reused buffers (PyTorch): the caller consumes, and may
     # overwrite, each block before the next is made
-    products = zip(kept_products(Xc, Yc, blocks, kx), kept_products(Xl, Yl, blocks, kx))
-    for (s, e, idx), (Cb, Lb) in zip(blocks, products):
+    for s, e, idx, (Cb, Lb) in kept_products([(Xc, Yc), (Xl, Yl)], blocks, kx):
         yield s, e, idx, clip_below_zero(Cb, kx), exp_floored(Lb, kx)
 
 

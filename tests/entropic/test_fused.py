@@ -36,12 +36,15 @@ def test_row_sums_over_all_columns(rng, threads):
 
 
 def _kept(rng, cells, m):
-    """Row cells of 7 rows, each seeing its own sorted subset of the m columns."""
+    """Row cells of 7 rows, each seeing its own sorted subset of the m columns, and
+    those subsets as runs of consecutive columns (first, lo, hi)."""
     starts = np.arange(0, 7 * cells, 7)
-    cols = [np.sort(rng.choice(m, size=int(rng.integers(0, m // 2)), replace=False)).astype(np.int32)
-            for _ in starts]
-    ptr = np.concatenate([[0], np.cumsum([len(c) for c in cols])]).astype(np.int64)
-    return cols, starts, ptr
+    cols = [np.sort(rng.choice(m, size=int(rng.integers(0, m // 2)), replace=False)) for _ in starts]
+    runs = [np.split(c, np.flatnonzero(np.diff(c) != 1) + 1) if len(c) else [] for c in cols]
+    lo = np.array([r[0] for cell in runs for r in cell], dtype=np.int64)
+    hi = np.array([r[-1] + 1 for cell in runs for r in cell], dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum([len(cell) for cell in runs])]).astype(np.int64)
+    return cols, starts, first, lo, hi
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -53,12 +56,14 @@ def test_local_row_sums_over_kept_columns(rng, threads):
     X = np.repeat(5 + 0.3 * rng.random((n // 7, d)), 7, axis=0) + 0.02 * rng.random((n, d))
     Y = 5 + 0.3 * rng.random((m, d))
     hw = 40 + 0.1 * rng.random(m)
-    cols, starts, ptr = _kept(rng, n // 7, m)
+    cols, starts, first, lo, hi = _kept(rng, n // 7, m)
     centres = np.stack([X[s:s + 7].mean(0) for s in starts])
     C = ((X[:, None] - Y[None]) ** 2).sum(-1)
     B = np.concatenate([np.full(7, np.max(hw[c] - C[s:s + 7][:, c]) if len(c) else 40.0)
                         for s, c in zip(starts, cols)])
-    kept = Kept(starts, starts + 7, ptr, np.concatenate(cols), centres, 0.0)
+    counts = np.array([len(c) for c in cols], dtype=np.int64)
+    kept = Kept(starts, starts + 7, first, lo, hi, counts, centres, 0.0)
+    assert all(np.array_equal(kept.columns(k), c) for k, c in enumerate(cols))
     got = _fused.local_row_sums(X, Y, hw, B, eps, kept, -87.0, threads)
     E = np.maximum((hw[None] - C - B[:, None]) / eps, -87.0)
     want = np.concatenate([np.exp(E[s:s + 7][:, c]).sum(1) for s, c in zip(starts, cols)])

@@ -92,3 +92,37 @@ def test_identical_run_to_run(rng, method, monkeypatch):
     runs = [sinkhorn_points(x, y, eps=5e-3, tol=1e-6, method=method) for _ in range(2)]
     assert np.array_equal(np.asarray(runs[0].f), np.asarray(runs[1].f))
     assert float(runs[0].value) == float(runs[1].value) and runs[0].n_iter == runs[1].n_iter
+
+
+def test_kept_runs_list_every_kept_column(rng, monkeypatch):
+    # the runs of a row cell are exactly the points of its kept column cells, in order
+    from divergences.entropic import _cells
+
+    x, y = _clouds(rng, 80, 70)
+    cx = _cells.grid_cells(x, np.ones(80), 0.15)
+    cy = _cells.grid_cells(y, np.ones(70), 0.15)
+    pairs = _cells.slack_pairs(np.zeros(80), np.zeros(70), cx, cy, 2.0, 0.05)
+    kept = _cells.kept_runs(pairs, cx, cy)
+    for k in range(len(cx.start)):
+        J = pairs.J[pairs.I == k]
+        want = np.concatenate([np.arange(cy.start[j], cy.end[j]) for j in J]) if len(J) else np.zeros(0)
+        assert np.array_equal(kept.columns(k), want) and kept.counts[k] == len(want)
+    assert len(kept.lo) < len(pairs.I)  # neighbouring column cells merged into runs
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_indices_per_block_give_the_same_solve(rng, xp, compiled, monkeypatch):
+    # above INDEX_ENTRIES kept columns (10^6-point supports) each row cell's indices are
+    # formed as its block is read instead of once: the same numbers either way
+    from divergences import _backend
+    from divergences.entropic import _cells
+
+    monkeypatch.setattr(ms, "CELL_POINTS", 6)
+    monkeypatch.setattr(_backend, "COMPILED", compiled)
+    x, y = _clouds(rng, 90, 80)
+    runs = []
+    for limit in (_cells.INDEX_ENTRIES, 0):
+        monkeypatch.setattr(_cells, "INDEX_ENTRIES", limit)
+        r = sinkhorn_points(xp.asarray(x), xp.asarray(y), eps=4e-3, tol=1e-6, method="multiscale")
+        runs.append([float(xp.to_numpy(t)) for t in (r.value, r.lower, r.upper)] + [r.n_iter])
+    assert runs[0] == runs[1]
