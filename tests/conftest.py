@@ -71,7 +71,8 @@ def _backends() -> list[Any]:
 
         params.append(pytest.param(Backend("torch", compat_torch, "cpu"), id="torch"))
         if torch.cuda.is_available():
-            params.append(pytest.param(Backend("torch-cuda", compat_torch, torch.device("cuda", 0)), id="torch-cuda"))
+            params.append(pytest.param(Backend("torch-cuda", compat_torch, torch.device("cuda", 0)), id="torch-cuda",
+                                       marks=pytest.mark.gpu))
     except ImportError:
         pass
     try:
@@ -79,7 +80,7 @@ def _backends() -> list[Any]:
         from array_api_compat import cupy as compat_cupy
 
         if cupy.cuda.runtime.getDeviceCount() > 0:
-            params.append(pytest.param(Backend("cupy", compat_cupy), id="cupy"))
+            params.append(pytest.param(Backend("cupy", compat_cupy), id="cupy", marks=pytest.mark.gpu))
     except Exception:  # no CuPy, or no GPU for it
         pass
     return params
