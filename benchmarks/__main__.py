@@ -1,10 +1,12 @@
-"""``python -m benchmarks [--quick] [--only exact,...] [--budget SECONDS] [--out DIR]``.
+"""``python -m benchmarks [--quick] [--only exact,...] [--budget SECONDS] [--out DIR] [--device cuda]``.
 
 Runs each selected area, prints a Markdown table, writes ``<out>/<area>.json``,
 merges it into ``<out>/results.json`` and plots ``<out>/<area>.png``. ``--budget``
 is the wall budget of the whole grid: an area that would start after it is spent is
 skipped, the gridded areas (entropic, 1d, sliced) skip their remaining rows, and the
-summary lists what was skipped. The table marks each row where we are slower
+summary lists what was skipped. ``--device cuda`` runs the GPU rows of BENCHMARKS.md
+instead (:mod:`benchmarks.device`; budget 240 s), on torch tensors on that device.
+The table marks each row where we are slower
 than the peer's fastest mode (LOSS), and lists those rows again at the end.
 """
 
@@ -33,6 +35,8 @@ AREAS = {
     "arena_ensemble": "benchmarks.arena_ensemble",
     "pairwise": "benchmarks.pairwise",
 }
+# --device NAME runs this area alone: the GPU rows, on torch tensors on NAME
+DEVICE_AREA = "benchmarks.device"
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -41,10 +45,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(AREAS), help="comma-separated areas: " + ", ".join(AREAS))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="output folder")
     parser.add_argument("--budget", type=float, default=None,
-                        help="wall budget of the whole grid, seconds (default: 7200, quick: 1800)")
+                        help="wall budget of the whole grid, seconds (default: 7200, quick: 1800, --device: 240)")
+    parser.add_argument("--device", default=None,
+                        help="run the GPU rows on this torch device (cuda, cuda:1; cpu runs them on the CPU)")
     args = parser.parse_args(argv)
     if args.budget is None:
-        args.budget = 1800.0 if args.quick else 7200.0
+        args.budget = 240.0 if args.device else 1800.0 if args.quick else 7200.0
+    if args.device:
+        _check_device(parser, args.device)
+        args.only = ["device"]  # the GPU rows alone, whatever --only says
+        return args
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in args.only if name not in AREAS]
     if unknown:
@@ -52,12 +62,26 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _check_device(parser: argparse.ArgumentParser, name: str) -> None:
+    try:
+        import torch
+    except ImportError:
+        parser.error("--device needs PyTorch: pip install torch")
+    try:
+        torch.empty(1, device=name)
+    except (RuntimeError, AssertionError) as err:
+        parser.error(f"--device {name}: torch cannot use it ({err})")
+
+
 def _run_area(name: str, args: argparse.Namespace) -> list:
     if Grid.left() <= 0:
         Grid.skip(f"area {name}")
         return []
     start = time.perf_counter()
-    rows = importlib.import_module(AREAS[name]).run(quick=args.quick)
+    if args.device:
+        rows = importlib.import_module(DEVICE_AREA).run(quick=args.quick, device=args.device)
+    else:
+        rows = importlib.import_module(AREAS[name]).run(quick=args.quick)
     print(f"{name}: {len(rows)} rows in {time.perf_counter() - start:.1f} s", flush=True)
     _report.write_json(args.out, name, rows, args.quick)
     if _report.plot(args.out, name, rows) is None:

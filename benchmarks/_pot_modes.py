@@ -26,8 +26,11 @@ import time
 import warnings
 from dataclasses import dataclass
 
+import array_api_compat
 import numpy as np
 import ot
+
+from ._timing import synchronize
 
 MODES = ("sinkhorn", "sinkhorn_log", "sinkhorn_stabilized", "greenkhorn")
 
@@ -51,11 +54,18 @@ class ModeRun:
         return f"{self.mode}: {bound}{self.seconds:.3g} s, {self.iterations} it, err {self.error:.1e}"
 
 
-def l1_error(P: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> float:
-    """max(|P 1 - a|_1, |P^T 1 - b|_1); nan when there is no finite plan."""
-    if P is None or not np.all(np.isfinite(P)):
+def l1_error(P, a, b) -> float:
+    """max(|P 1 - a|_1, |P^T 1 - b|_1), on P's device; nan when there is no finite plan."""
+    if P is None or not _finite(P):
         return math.nan
-    return float(max(np.abs(P.sum(1) - a).sum(), np.abs(P.sum(0) - b).sum()))
+    xp = array_api_compat.array_namespace(P)
+    rows, cols = xp.sum(xp.abs(xp.sum(P, axis=1) - a)), xp.sum(xp.abs(xp.sum(P, axis=0) - b))
+    return float(max(float(rows), float(cols)))
+
+
+def _finite(P) -> bool:
+    xp = array_api_compat.array_namespace(P)
+    return bool(xp.all(xp.isfinite(P)))
 
 
 def _call(mode: str, a, b, M, eps: float, iters: int, warm):
@@ -63,7 +73,7 @@ def _call(mode: str, a, b, M, eps: float, iters: int, warm):
         warnings.simplefilter("ignore")
         P, log = ot.sinkhorn(a, b, M, eps, method=mode, numItermax=iters, stopThr=0.0, log=True,
                              warn=False, warmstart=warm)
-    if not np.all(np.isfinite(P)):
+    if not _finite(P):
         return None, None
     # with stopThr = 0 a run ends early on a numerical error (POT's own check) or an
     # exactly zero error; either way it cannot be continued
@@ -77,8 +87,9 @@ def _next_warm(mode: str, log: dict):
         return log["log_u"], log["log_v"]
     if mode == "sinkhorn_stabilized":
         return log["warmstart"]
+    xp = array_api_compat.array_namespace(log["u"])
     with np.errstate(divide="ignore"):
-        return np.log(log["u"]), np.log(log["v"])
+        return xp.log(log["u"]), xp.log(log["v"])
 
 
 def step_of(mode: str, n: int) -> int:
@@ -128,10 +139,14 @@ def _refine(mode: str, a, b, M, eps: float, tol: float, warm, chunk: int, step: 
 
 def fresh_run(mode: str, a, b, M, eps: float, iterations: int) -> tuple[float, float, float]:
     """One timed run from scratch: (seconds, L1 error, <M, P>)."""
+    synchronize(M)
     start = time.perf_counter()
     P, _ = _call(mode, a, b, M, eps, iterations, None)
+    synchronize(M)
     seconds = time.perf_counter() - start
-    return seconds, l1_error(P, a, b), math.nan if P is None else float(np.sum(M * P))
+    if P is None:
+        return seconds, math.nan, math.nan
+    return seconds, l1_error(P, a, b), float(array_api_compat.array_namespace(P).sum(M * P))
 
 
 def run_mode(mode: str, a, b, M, eps: float, tol: float, budget: float) -> ModeRun:

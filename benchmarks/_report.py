@@ -19,6 +19,8 @@ HEADER = "| " + " | ".join(COLUMNS) + " |"
 
 
 def _ratio_cell(row: Row) -> str:
+    if not math.isfinite(row.ratio):
+        return "-"  # no peer ran
     cell = ("<= " if row.peer_bound else "") + f"{row.ratio:.2f}"
     if row.target is not None:
         verdict = "met" if row.ratio <= row.target else "MISSED"

@@ -66,6 +66,20 @@ class Grid:
         cls.skipped.append(what)
 
 
+def synchronize(x: Any) -> None:
+    """Wait for the work queued on ``x``'s device: a CUDA call returns before its
+    kernels finish, so a timer stopped without this measures the launch only."""
+    device = getattr(x, "device", None)
+    if getattr(device, "type", None) == "cuda":
+        import torch
+
+        torch.cuda.synchronize(device)
+    elif type(x).__module__.startswith("cupy"):
+        import cupy
+
+        cupy.cuda.get_current_stream().synchronize()
+
+
 def best_time(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> float:
     """Best wall-clock seconds of ``repeats`` calls of ``fn``, after ``warmup`` calls."""
     return best_times({"fn": fn}, repeats, warmup)["fn"]

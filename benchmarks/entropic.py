@@ -34,13 +34,14 @@ import time
 import warnings
 from dataclasses import replace
 
+import array_api_compat
 import numpy as np
 from scipy.spatial.distance import cdist
 
 import divergences
 
 from ._pot_modes import MODES, fastest, fresh_run, l1_error, run_mode
-from ._timing import Grid, Row, best_times
+from ._timing import Grid, Row, best_times, synchronize
 
 TOL = 1e-6
 SIZES = {False: (500, 1000, 2000, 4000), True: (200,)}
@@ -49,7 +50,8 @@ MODE_BUDGET = {False: 60.0, True: 0.5}  # seconds of wall time per POT mode and 
 REPEAT_BELOW = 2.0  # a mode run shorter than this is repeated, interleaved with ours
 
 
-def _gauss(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def gaussians(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x ~ N(0, I), y ~ N((1, 1), I) in R^2 and their squared distances."""
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(n, 2)), rng.normal(1.0, 1.0, size=(n, 2))
     return x, y, cdist(x, y, "sqeuclidean")
@@ -62,7 +64,7 @@ def _unit_square(n: int, seed: int = 0) -> np.ndarray:
 
 def regimes(n: int, quick: bool) -> list[tuple[str, np.ndarray, float]]:
     """(regime, M, eps) for one size."""
-    _, _, M = _gauss(n)
+    _, _, M = gaussians(n)
     scaled = M / M.max()
     rows = [(f"gauss eps/max(M)={r:g}", scaled, r) for r in RATIOS[quick]]
     rows.append(("unit square eps=0.05", _unit_square(n), 0.05))
@@ -77,18 +79,25 @@ def _ours(M: np.ndarray, eps: float, tol: float):
         return divergences.sinkhorn(M, eps=eps, tol=tol)
 
 
-def _timed_ours(M: np.ndarray, eps: float, tol: float) -> float:
+def _timed_ours(M, eps: float, tol: float) -> float:
+    synchronize(M)
     start = time.perf_counter()
     _ours(M, eps, tol)
+    synchronize(M)
     return time.perf_counter() - start
 
 
-def _row(n: int, regime: str, M: np.ndarray, eps: float, quick: bool) -> Row:
-    w = np.full(n, 1.0 / n)
+def sinkhorn_row(n: int, regime: str, M, eps: float, quick: bool, modes: tuple[str, ...] = MODES,
+                 area: str = "entropic", mode_budget: float | None = None) -> Row:
+    """Ours against each POT mode in ``modes`` on the cost ``M`` (a NumPy array, or a
+    torch tensor on any device: the weights and errors follow M's device)."""
+    xp = array_api_compat.array_namespace(M)
+    w = xp.full((n,), 1.0 / n, dtype=M.dtype, device=array_api_compat.device(M))
     ours = _ours(M, eps, TOL)  # warm-up, value and accuracy
-    ours_err = l1_error(np.asarray(ours.plan), w, w)
-    budget = min(MODE_BUDGET[quick], max(Grid.left(), 0.0) / len(MODES))
-    runs = [run_mode(mode, w, w, M, eps, TOL, budget) for mode in MODES]
+    ours_err = l1_error(ours.plan, w, w)
+    mode_budget = MODE_BUDGET[quick] if mode_budget is None else mode_budget
+    budget = min(mode_budget, max(Grid.left(), 0.0) / len(modes))
+    runs = [run_mode(mode, w, w, M, eps, TOL, budget) for mode in modes]
     ours_s = _timed_ours(M, eps, TOL)
     best_s = {r.mode: r.seconds for r in runs}
     short = [r for r in runs if r.reached and r.seconds < REPEAT_BELOW]
@@ -101,9 +110,9 @@ def _row(n: int, regime: str, M: np.ndarray, eps: float, quick: bool) -> Row:
     modes = "; ".join(r.summary() for r in runs)
     ctx = f"ours {ours.n_iter} it, converged {ours.converged}; POT modes: {modes}"
     if peer is None:
-        return Row("entropic", n, ours_s, "POT", math.nan, math.nan, "no POT mode ran: " + ctx,
+        return Row(area, n, ours_s, "POT", math.nan, math.nan, "no POT mode ran: " + ctx,
                    regime=regime, ours_err=ours_err, peer_mode="none")
-    return Row("entropic", n, ours_s, "POT", peer.seconds, abs(float(ours.value) - peer.value), ctx,
+    return Row(area, n, ours_s, "POT", peer.seconds, abs(float(ours.value) - peer.value), ctx,
                regime=regime, ours_err=ours_err, peer_err=peer.error, peer_bound=not peer.reached,
                peer_mode=f"{peer.mode} ({peer.iterations} it)")
 
@@ -116,7 +125,7 @@ def _geomloss_rows(n: int, quick: bool) -> list[Row]:
         print("entropic: geomloss not installed, GeomLoss rows skipped")
         return []
     eps = 0.05
-    x, y, M = _gauss(n)
+    x, y, M = gaussians(n)
     w = np.full(n, 1.0 / n)
     blur = math.sqrt(eps / 2)  # GeomLoss eps_g = blur^2 = eps / 2 on cost M / 2
     loss = SamplesLoss("sinkhorn", p=2, blur=blur, scaling=0.95, backend="tensorized",
@@ -157,7 +166,7 @@ def run(quick: bool = False) -> list[Row]:
             if Grid.left() <= 0:
                 Grid.skip(f"entropic {regime} n={n}")
                 continue
-            rows.append(_row(n, regime, M, eps, quick))
+            rows.append(sinkhorn_row(n, regime, M, eps, quick))
             r = rows[-1]
             print(f"entropic {regime} n={n}: ours {r.ours_s:.3g} s, POT {r.peer_mode} "
                   f"{'> ' if r.peer_bound else ''}{r.peer_s:.3g} s, {r.verdict}", flush=True)

@@ -120,6 +120,29 @@ def torch_module() -> Any | None:
     return torch
 
 
+# Blocks on an accelerator are this many times the cache-sized CPU blocks: a kernel
+# launch costs 5-10 us, while a 2^16-2^18-entry block (0.5-2 MB) streams through a
+# GPU's memory (3-5 TB/s) in under 1 us, so CPU-sized blocks would leave the device
+# waiting on launches; 2^24-2^26 entries (128-512 MB in float64) amortise them and
+# still fit beside the cost. The CPU block sizes were measured; this one is the
+# launch arithmetic above until ``python -m benchmarks --device cuda`` measures it.
+ACCELERATOR_BLOCK_SCALE = 2**8
+
+
+def on_accelerator(x: Array) -> bool:
+    """Whether ``x`` lives on an accelerator (a CuPy array, a non-CPU torch tensor)."""
+    if array_api_compat.is_cupy_array(x):
+        return True
+    return array_api_compat.is_torch_array(x) and x.device.type != "cpu"
+
+
+def block_scale(x: Array) -> int:
+    """Factor on the cache-sized block sizes (in entries) of the blockwise kernels for
+    work on ``x``'s device: 1 on the CPU, ``ACCELERATOR_BLOCK_SCALE`` on an
+    accelerator. The one per-device choice of block sizes."""
+    return ACCELERATOR_BLOCK_SCALE if on_accelerator(x) else 1
+
+
 # The compiled CPU kernels (numba) are used where installed; tests set this to False
 # to run the same calls through the array libraries.
 COMPILED = True

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._backend import Array, Namespace, compiled_cpu, is_torch
+from .._backend import Array, Namespace, block_scale, compiled_cpu, is_torch
 from .._numerics import flat_dot
 from ..transport._polytope import shrink
 from ._blocks import row_blocks
@@ -55,7 +55,7 @@ def finish(K: Array, u: Array, v: Array, M: NormalisedCost, a: Array, b: Array, 
 
         sums = finish_sweeps(K, u, v, M.M, M.offset, M.scale, a, b, fc)
         return Finished(K, *(np.asarray(t, dtype=K.dtype) for t in sums))
-    blocks = list(row_blocks(n, m))
+    blocks = list(row_blocks(n, m, block_scale(K)))
     rows, inner, col, g = [], [], None, None
     for r in blocks:
         P = _plan_rows(K, r, u, v, xp)

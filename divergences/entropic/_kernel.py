@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._backend import Array, Namespace, device
+from .._backend import Array, Namespace, block_scale, device
 from .._numerics import exp_inplace, safe_log
 from ._blocks import row_blocks
 from ._common import tau
@@ -97,7 +97,7 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
     h = g / eps + safe_log(pb.b, xp)
     K = xp.empty((n, m), dtype=pb.a.dtype, device=device(pb.a))
     parts = []
-    for rows in row_blocks(n, m):
+    for rows in row_blocks(n, m, block_scale(pb.a)):
         S = pb.cost.scaled_rows(rows, -1.0 / eps)
         S += h[None, :]
         smax = xp.max(S, axis=1)
@@ -127,7 +127,7 @@ def step(kn: Kernel, x: Array, pb: Problem) -> Step:
     v = xp.exp(x)
     n, m = kn.K.shape
     u_parts, uK = [], None
-    blocks = row_blocks(n, m, STEP_BLOCKS) if kn.blocked else [slice(0, n)]
+    blocks = row_blocks(n, m, STEP_BLOCKS * block_scale(x)) if kn.blocked else [slice(0, n)]
     for r in blocks:  # K read once: u K summed as the rows of u are formed
         K = kn.K[r, :]
         u = _ratio(kn.a_eff[r], K @ v, kn.positive, xp)

@@ -152,3 +152,10 @@ def test_fastest_counts_a_lower_bound_at_its_bound():
 def test_row_verdict(ours, peer, bound, floor, verdict):
     row = Row("a", 1, ours, "p", peer, 0.0, peer_bound=bound, floor=floor)
     assert row.verdict == verdict and row.to_dict()["verdict"] == verdict
+
+
+def test_l1_error_on_torch_tensors_matches_numpy():
+    torch = pytest.importorskip("torch")
+    w, M = _problem()
+    P = np.outer(w, w) * (1 + 0.1 * np.sin(M))
+    assert l1_error(torch.as_tensor(P), torch.as_tensor(w), torch.as_tensor(w)) == pytest.approx(l1_error(P, w, w))

@@ -150,10 +150,12 @@ def _run_documented(command: str, tmp_path: Path) -> str:
             assert proc.returncode in (0, 5), proc.stdout[-2000:] + proc.stderr[-2000:]
             continue
         if argv[1:3] == ["-m", "benchmarks"]:
-            # tests/benchmarks/test_benchmarks.py runs every area in its quick variant
+            # tests/benchmarks/test_benchmarks.py runs every area in its quick variant,
+            # test_device.py the --device rows on the CPU
             help_text = _run([*argv[:3], "--help"], ROOT).stdout
-            for area in argv[argv.index("--only") + 1].split(","):
-                assert area in help_text, area
+            areas = argv[argv.index("--only") + 1].split(",") if "--only" in argv else []
+            for word in areas + [a for a in argv[3:] if a.startswith("--")]:
+                assert word in help_text, word
             continue
         if argv[1:3] == ["-m", "gan.arena"]:
             argv = _quick_arena(argv)
