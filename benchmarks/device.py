@@ -118,7 +118,7 @@ def _online(n: int, dev: str) -> Row:
     seconds = time.perf_counter() - start
     pairs = 2.0 * n * n * r.n_iter / seconds
     note = (f"float32 on {dev}, {_blocks_note(x)}, eps {ONLINE_EPS}, {r.n_iter} it, {pairs:.2e} pairs/s, "
-            f"target <= {TARGET_SECONDS['online']} s; no peer: KeOps failed on the stock image")
+            f"target <= {TARGET_SECONDS['online']} s; no peer: KeOps crashed on the stock image (BENCHMARKS.md)")
     return Row("device online", n, seconds, "none", math.nan, math.nan, note, regime="unit cube d=3",
                ours_err=float(r.marginal_error))
 

@@ -29,7 +29,7 @@ from ._backend import Array, Namespace, constant, is_torch, torch_module
 
 __all__ = [
     "LOG2", "abs_pow", "binary_scale", "clip_below_zero", "exp_inplace", "flat_dot", "div_or_inf", "exp_or_inf", "expm1_or_inf", "gamma", "inv_or_inf",
-    "exp_floor", "exp_floored", "numpy_exp_inplace", "row_logsumexp", "exp_row_sums", "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
+    "exp_floor", "exp_floored", "exp_floored_inplace", "numpy_exp_inplace", "row_logsumexp", "exp_row_sums", "ldexp", "log1mexp", "log_lambertw_exp", "log_ratio_1p", "logsumexp", "masked", "max_abs",
     "overflow_message", "pow_or_inf", "root", "safe_log", "scaled_pth_root_of_sum", "softplus",
     "sum_error_bound", "unit_roundoff", "xlogx_minus",
 ]
@@ -107,6 +107,17 @@ def numpy_exp_inplace(E: np.ndarray) -> np.ndarray:
         return E
     # one in-place pass after the exponential: x if x > exp(L) else 0
     torch.nn.functional.threshold_(torch.from_numpy(E).clamp_min_(low).exp_(), tiny, 0.0)
+    return E
+
+
+def exp_floored_inplace(E: np.ndarray) -> np.ndarray:
+    """exp(E) written over a NumPy temporary ``E`` whose entries are already at or
+    above :func:`exp_floor` (no lane underflows), by PyTorch's vectorised
+    exponential where installed (see :func:`numpy_exp_inplace`), else NumPy's."""
+    torch = torch_module() if E.size >= _TORCH_EXP_ENTRIES and E.flags.writeable else None
+    if torch is None:
+        return np.exp(E, out=E)
+    torch.from_numpy(E).exp_()
     return E
 
 

@@ -10,7 +10,8 @@ With M' = (M - offset) / scale, P_ij = (K_ij u_i) v_j and s = min(a / P 1, 1):
 - sweep 2, with t = min(b / c, 1) and e = max(b - t c, 0): (P t)_i, ((M' o P) t)_i,
   (M' e)_i and min_j (M'_ij - g_j).
 
-The same quantities as the array path, to round-off (sums run in row order). Why by
+The same quantities as the array path, to round-off (sums in the order the compiler
+vectorises them, ``REORDERED_SUMS``; minima exact). Why by
 hand: at n = 500 to 2000 and eps >= 0.1 x the cost range a solve is two to four
 Sinkhorn steps, and the finish's passes and their Python calls were a third of it.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["finish_sweeps"]
+__all__ = ["REORDERED_SUMS", "finish_sweeps", "row_max", "row_min"]
 
 
 def finish_sweeps(K: np.ndarray, u: np.ndarray, v: np.ndarray, M: np.ndarray, offset: float, scale: float,
@@ -49,7 +50,14 @@ def _shrink(target: np.ndarray, current: np.ndarray) -> np.ndarray:
     return np.where(positive, np.minimum(target / np.where(positive, current, 1.0), 1.0), 1.0)
 
 
-@njit(cache=True, boundscheck=False)
+# Sums in any order (LLVM then vectorises them): the same error bound as the row order
+# (gamma_m sum |x_j|), results fixed for a given machine. Minima and maxima stay exact,
+# in four running chains a row (over 2.5e5 entries, one core: 140 us one chain, 69 us
+# four; the rounding sweep 330 -> 139 us with the vectorised sums).
+REORDERED_SUMS = {"reassoc", "nsz"}
+
+
+@njit(cache=True, boundscheck=False, fastmath=REORDERED_SUMS)
 def _plan_sweep(K, u, v, M, offset, scale, a, f, rows, col, g):
     n, m = K.shape
     inner = 0.0
@@ -70,16 +78,45 @@ def _plan_sweep(K, u, v, M, offset, scale, a, f, rows, col, g):
     return inner
 
 
-@njit(cache=True, boundscheck=False)
+@njit(cache=True, boundscheck=False, fastmath=REORDERED_SUMS)
 def _rounding_sweep(P, M, offset, scale, t, err_c, g, Pt, MPt, Me, fo):
     n, m = P.shape
+    slack = np.empty(m)  # M'_ij - g_j of one row, its minimum taken after the sums
     for i in range(n):
-        pt, mpt, me, low = 0.0, 0.0, 0.0, np.inf
+        pt, mpt, me = 0.0, 0.0, 0.0
         for j in range(m):
             mij = (M[i, j] - offset) / scale
             q = P[i, j] * t[j]
             pt += q
             mpt += mij * q
             me += mij * err_c[j]
-            low = min(low, mij - g[j])
-        Pt[i], MPt[i], Me[i], fo[i] = pt, mpt, me, low
+            slack[j] = mij - g[j]
+        Pt[i], MPt[i], Me[i], fo[i] = pt, mpt, me, row_min(slack)
+
+
+@njit(cache=True, boundscheck=False)
+def row_min(row):
+    """min_j row_j, exact, in four running minima (one chain runs at its latency)."""
+    m = row.shape[0]
+    m4 = m - m % 4
+    l0 = l1 = l2 = l3 = np.inf
+    for j in range(0, m4, 4):
+        l0, l1 = min(l0, row[j]), min(l1, row[j + 1])
+        l2, l3 = min(l2, row[j + 2]), min(l3, row[j + 3])
+    for j in range(m4, m):
+        l0 = min(l0, row[j])
+    return min(min(l0, l1), min(l2, l3))
+
+
+@njit(cache=True, boundscheck=False)
+def row_max(row):
+    """max_j row_j, exact, in four running maxima (one chain runs at its latency)."""
+    m = row.shape[0]
+    m4 = m - m % 4
+    t0 = t1 = t2 = t3 = -np.inf
+    for j in range(0, m4, 4):
+        t0, t1 = max(t0, row[j]), max(t1, row[j + 1])
+        t2, t3 = max(t2, row[j + 2]), max(t3, row[j + 3])
+    for j in range(m4, m):
+        t0 = max(t0, row[j])
+    return max(max(t0, t1), max(t2, t3))

@@ -23,7 +23,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._backend import Array, Namespace, block_scale, device
+import numpy as np
+
+from .._backend import Array, Namespace, block_scale, compiled_cpu, device
 from .._numerics import exp_inplace, safe_log
 from ._blocks import row_blocks
 from ._common import tau
@@ -90,12 +92,32 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
     S_ij = log b_j + (g_j - M_ij)/eps; f_i = -tau eps LSE_j S_ij; and
     K_ij = a_i b_j exp((f_i + g_j - M_ij)/eps) = a_i exp(f_i/eps + S_ij), built from
     the exponentials of the LSE itself: one exp per entry, over blocks of rows
-    (:mod:`._blocks`), so the kernel is the only n x m buffer written.
+    (:mod:`._blocks`), so the kernel is the only n x m buffer written; for float64
+    NumPy input with numba installed, in two compiled row sweeps around one
+    exponential (:mod:`._fused_kernel`).
     """
     xp, tau = pb.xp, pb.tau(eps)
     n, m = pb.cost.shape
     h = g / eps + safe_log(pb.b, xp)
     K = xp.empty((n, m), dtype=pb.a.dtype, device=device(pb.a))
+    if _compiled(pb, K, h):
+        from ._fused_kernel import rebuild_rows  # imports numba: only where compiled_cpu found it
+
+        f = rebuild_rows(K, pb.cost.M, pb.cost.offset, pb.cost.scale, h, pb.a, eps, tau)
+    else:
+        f = _rebuild_blocks(K, pb, h, eps, tau)
+    a_eff, b_eff = pb.a, pb.b
+    if pb.rho is not None:
+        a_eff, b_eff = pb.a * xp.exp(-f / pb.rho), pb.b * xp.exp(-g / pb.rho)
+    positive = bool(xp.all(a_eff > 0)) and bool(xp.all(b_eff > 0))
+    blocked = n * m > STEP_BLOCKED_FROM and eps >= STEP_BLOCKED_EPS
+    return Kernel(f, g, K, a_eff, b_eff, eps, tau, positive, blocked)
+
+
+def _rebuild_blocks(K: Array, pb: Problem, h: Array, eps: float, tau: float) -> Array:
+    """:func:`rebuild`'s kernel written into ``K`` over row blocks; returns f."""
+    xp = pb.xp
+    n, m = pb.cost.shape
     parts = []
     for rows in row_blocks(n, m, block_scale(pb.a)):
         S = pb.cost.scaled_rows(rows, -1.0 / eps)
@@ -107,13 +129,15 @@ def rebuild(pb: Problem, g: Array, eps: float) -> Kernel:
         E *= (pb.a[rows] * xp.exp(f / eps + smax))[:, None]
         K[rows, :] = E
         parts.append(f)
-    f = parts[0] if len(parts) == 1 else xp.concat(parts)
-    a_eff, b_eff = pb.a, pb.b
-    if pb.rho is not None:
-        a_eff, b_eff = pb.a * xp.exp(-f / pb.rho), pb.b * xp.exp(-g / pb.rho)
-    positive = bool(xp.all(a_eff > 0)) and bool(xp.all(b_eff > 0))
-    blocked = n * m > STEP_BLOCKED_FROM and eps >= STEP_BLOCKED_EPS
-    return Kernel(f, g, K, a_eff, b_eff, eps, tau, positive, blocked)
+    return parts[0] if len(parts) == 1 else xp.concat(parts)
+
+
+def _compiled(pb: Problem, K: Array, h: Array) -> bool:
+    """Float64 NumPy arrays, numba installed (``_backend.compiled_cpu``), and no NaN
+    in h (the compiled row maxima would drop it, where the array path propagates it)."""
+    arrays = (K, pb.cost.M, pb.a, h)
+    return (all(isinstance(t, np.ndarray) and t.dtype == np.float64 for t in arrays) and compiled_cpu(K)
+            and not bool(np.isnan(h).any()))
 
 
 def step(kn: Kernel, x: Array, pb: Problem) -> Step:
