@@ -95,7 +95,9 @@ def scores(critic: Critic, x: torch.Tensor, name: str) -> torch.Tensor:
         raise TypeError(f"the critic must return a torch.Tensor, got {type(out).__name__} on {name}")
     n = x.shape[0]
     if out.ndim == 2 and out.shape[1] == 1:
-        out = out.reshape(n)  # a view whose backward is a view too (select's allocates)
+        # a view whose backward is a view too (select's allocates); view, not reshape,
+        # where it applies: reshape dispatches to view, two operations a call
+        out = out.view(n) if out.is_contiguous() else out.reshape(n)
     if out.ndim != 1 or out.shape[0] != n:
         raise ValueError(
             f"the critic output on {name} must have shape ({n},) or ({n}, 1), one score per "
@@ -105,10 +107,10 @@ def scores(critic: Critic, x: torch.Tensor, name: str) -> torch.Tensor:
         if not bool(torch.isfinite(out).all()):
             raise ValueError(f"the critic returned NaN or inf scores on {name}")
         return out
-    # inf - inf = NaN: a non-finite score poisons the loss, with no device sync; the
-    # poison is detached, so the backward pass gains no operation
-    flag = out.detach()
-    return out + (flag - flag)
+    # out + 0 * out: a non-finite score (0 * inf = NaN) poisons the loss, with no
+    # device sync, in one kernel (add's alpha); the poison is detached, so the
+    # backward pass gains no operation
+    return torch.add(out, out.detach(), alpha=0)
 
 
 def same_shape(real: torch.Tensor, fake: torch.Tensor) -> None:

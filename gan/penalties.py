@@ -38,10 +38,17 @@ def squared_grad_norms(critic: Critic, x: torch.Tensor, name: str = "x") -> torc
     r"""Per-sample :math:`\|\nabla_x D(x_i)\|_2^2` (shape (N,)), summed over all non-batch
     axes, with ``create_graph=True``. ``x`` is detached first: the penalty trains the
     critic, never what produced ``x``."""
-    x = batch(x, name).detach().requires_grad_(True)
+    x = batch(x, name).detach().requires_grad_(True)  # a new alias: never the caller's tensor
     out = scores(critic, x, name)
     (g,) = torch.autograd.grad(out.sum(), x, create_graph=True)
-    return g.reshape(g.shape[0], -1).pow(2).sum(dim=1)
+    return (g if g.ndim == 2 else g.reshape(g.shape[0], -1)).pow(2).sum(dim=1)
+
+
+def _detached(x: torch.Tensor) -> torch.Tensor:
+    """``x`` cut from its graph, for reading only: x itself where it has none, else a
+    detached alias. Each skipped detach is one operation less in a critic step of
+    some 700."""
+    return x.detach() if x.requires_grad or x.grad_fn is not None else x
 
 
 def interpolates(
@@ -59,8 +66,9 @@ def interpolates(
         alpha = torch.rand(n, generator=generator, dtype=real.dtype, device=real.device)
     elif not isinstance(alpha, torch.Tensor) or tuple(alpha.shape) != (n,):
         raise ValueError(f"alpha must be a tensor of shape ({n},), one weight per sample")
-    a = alpha.detach().to(real.dtype).reshape((n,) + (1,) * (real.ndim - 1))
-    return a * real.detach() + (1 - a) * fake.detach()
+    a = _detached(alpha)
+    a = (a if a.dtype == real.dtype else a.to(real.dtype)).view((n,) + (1,) * (real.ndim - 1))
+    return a * _detached(real) + (1 - a) * _detached(fake)
 
 
 def norms_from_squares(sq: torch.Tensor) -> torch.Tensor:

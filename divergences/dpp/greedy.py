@@ -8,7 +8,8 @@ import math
 import numpy as np
 
 from .. import _validate as v
-from .._backend import Array, Namespace, constant, device, index_array, is_numpy, namespace, result_dtype
+from .._backend import (Array, Namespace, compiled_cpu, constant, device, index_array, is_numpy, namespace,
+                        result_dtype)
 
 __all__ = ["greedy_map"]
 
@@ -73,6 +74,8 @@ def greedy_map(L: Array, k: int) -> Array:
 
     O(n k^2) time (O(nk) per step), O(nk) memory; runs in the caller's namespace
     with a few host synchronisations per step (the argmax, its gain, the checks).
+    For NumPy input with numba installed the steps run in one compiled loop (the
+    same products and the same argmax; ``_backend.compiled_cpu``).
 
     Examples
     --------
@@ -100,6 +103,17 @@ def greedy_map(L: Array, k: int) -> Array:
     floor = n * eps * top
     # row t is written whole before it is read (rows :t only are read at step t)
     C = xp.empty((max(k - 1, 0), n), dtype=L.dtype, device=device(L))
+    if _compiled(L):
+        chosen = _compiled_steps(L, k, floor, C, d2)
+    else:
+        chosen = _steps(L, k, floor, C, d2, xp)
+    if chosen:
+        _check_read(L, chosen, d2, top, len(chosen) - (len(chosen) == k), xp)
+    return index_array(chosen, L, xp)
+
+
+def _steps(L: Array, k: int, floor: float, C: Array, d2: Array, xp: Namespace) -> list[int]:
+    """The greedy steps in array calls; C and d2 are updated in place."""
     chosen: list[int] = []
     for t in range(k):
         j = int(xp.argmax(d2))
@@ -113,9 +127,21 @@ def greedy_map(L: Array, k: int) -> Array:
         e = C[t, :]
         d2 -= e * e
         d2[j] = -xp.inf  # chosen items stay at -inf: -inf - e_i^2 = -inf
-    if chosen:
-        _check_read(L, chosen, d2, top, len(chosen) - (len(chosen) == k), xp)
-    return index_array(chosen, L, xp)
+    return chosen
+
+
+def _compiled(L: Array) -> bool:
+    """Float NumPy input with numba installed (``_backend.compiled_cpu``)."""
+    return isinstance(L, np.ndarray) and L.dtype in (np.float32, np.float64) and compiled_cpu(L)
+
+
+def _compiled_steps(L: np.ndarray, k: int, floor: float, C: np.ndarray, d2: np.ndarray) -> list[int]:
+    """The greedy steps in one compiled loop (:mod:`._fused_greedy`)."""
+    from ._fused_greedy import greedy_steps  # imports numba: only where compiled_cpu found it
+
+    chosen = np.empty(k, dtype=np.int64)
+    count = greedy_steps(L, k, floor, C, d2, chosen)
+    return chosen[:count].tolist()
 
 
 def _cholesky_row(L: Array, C: Array, t: int, j: int, gain: float, xp: Namespace) -> None:

@@ -387,6 +387,24 @@ def test_greedy_map_stops_at_the_numerical_rank(seed):
     assert greedy_map(np.zeros((3, 3)), 2).shape == (0,)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("compiled", [True, False])
+def test_greedy_map_compiled_and_array_paths_agree(rng, dtype, compiled, monkeypatch):
+    # the compiled steps (numba, where installed) and the array calls: the same sets,
+    # both the naive greedy's, on a kernel of rank 42 whose items come in correlated pairs
+    from divergences import _backend
+
+    Phi = rng.normal(size=(60, 12))
+    L = (Phi @ Phi.T + np.kron(np.eye(30), np.ones((2, 2)))).astype(dtype)
+    monkeypatch.setattr(_backend, "COMPILED", compiled)
+    got = greedy_map(L, 20).tolist()
+    assert got == _naive_greedy(L.astype(np.float64), len(got))
+    assert len(got) == 20
+    with pytest.raises(ValueError, match="NaN"):
+        L[got[1], 5] = L[5, got[1]] = np.nan  # in the row of a chosen item
+        greedy_map(L, 20)
+
+
 def test_greedy_map_detects_indefinite_kernels():
     with pytest.raises(ValueError, match="positive semi-definite"):
         greedy_map(np.array([[1.0, 2.0], [2.0, 1.0]]), 2)

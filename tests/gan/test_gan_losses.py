@@ -420,3 +420,15 @@ def test_the_training_steps_read_nothing_back():
     out = gan.train.alternating_step(G, D, gan.loss("wgan-gp"), real, z, g_opt, c_opt, n_critic=2)
     assert out.critic.device.type == "meta"
     gan.train.single_loss_step(G, D, gan.loss("rahinge"), real, z, g_opt, c_opt)
+
+
+@pytest.mark.parametrize("name", ["wgan-gp", "wgan-lp", "wgan-div", "gan-qp"])
+def test_penalties_leave_the_callers_tensors_alone(name):
+    # the penalties differentiate through aliases: the caller's batches keep
+    # requires_grad=False and no graph
+    lin = torch.nn.Linear(2, 1).to(DT)
+    real, fake = torch.randn(8, 2, dtype=DT), torch.randn(8, 2, dtype=DT)
+    for sample in (("real", "fake", "real+fake", "interpolates") if name == "wgan-div" else (None,)):
+        L = gan.loss(name, sample=sample) if sample else gan.loss(name)
+        L.critic(lin, real, fake).backward()
+        assert not real.requires_grad and not fake.requires_grad and real.grad_fn is None, (name, sample)
