@@ -7,7 +7,9 @@ Fault tolerance is the scheduler's: tasks running on (or results held by) a work
 that dies are recomputed on the others while the client still holds their futures,
 up to ``distributed.scheduler.allowed-failures`` deaths per task. Task ``retries``
 would rerun tasks that raised, and our tasks are deterministic: a retry would only
-repeat the error, so none are asked for.
+repeat the error, so none are asked for. A chunk whose future comes back cancelled
+instead (seen after a worker was killed on a loaded machine) is submitted once more
+with its inputs.
 """
 
 from __future__ import annotations
@@ -64,10 +66,27 @@ def evaluate(
     values = np.empty(len(pairs))
     try:
         with progress_bar(len(pairs), f"pairwise {metric.name}", unit="pairs", enabled=progress) as bar:
-            for future, chunk in as_completed(futures, with_results=True):
+            done = as_completed(futures, with_results=True)
+            for future, chunk in done:
                 s = where[future.key]
+                if isinstance(chunk, BaseException):
+                    futures.append(_resubmit(client, chunk, future.key, metric, pairs[s : s + size], inputs))
+                    where[futures[-1].key] = s
+                    done.add(futures[-1])
+                    continue
                 values[s : s + len(chunk)] = chunk
                 bar.update(len(chunk))
     finally:
         client.cancel([*futures, shared])  # frees the workers at once, also after an error
     return values
+
+
+def _resubmit(client: Any, error: BaseException, key: str, metric: Metric, pairs: np.ndarray,
+              inputs: Inputs) -> Any:
+    """Once more, the chunk whose future came back as ``error`` instead of values: seen
+    as a cancelled future after a worker was killed under load (the replicas of the
+    scattered inputs being rebuilt). The rerun carries its inputs itself; a second
+    failure raises (the tasks are deterministic: a third try would repeat it)."""
+    if key.endswith("-again"):
+        raise error
+    return client.submit(evaluate_chunk, metric, pairs, inputs, key=f"{key}-again")

@@ -321,6 +321,24 @@ def test_worker_killed_mid_run_loses_no_work(client):
     assert pids[victim] not in client.run(os.getpid).values()
 
 
+def test_a_chunk_cancelled_mid_run_is_computed_again(client, monkeypatch):
+    """A chunk whose future comes back cancelled (seen after a worker was killed under
+    load) is submitted once more, with its inputs, and the values are complete."""
+    H, M = _histograms(8, 5, seed=5), _line_cost(5)
+    serial = pairwise(H, M=M, progress=False)
+    submit = type(client).submit
+
+    def cancel_the_first_chunk(self, *args, key=None, **kwargs):
+        future = submit(self, *args, key=key, **kwargs)
+        if key is not None and key.endswith("-0"):
+            self.cancel([future])
+        return future
+
+    monkeypatch.setattr(type(client), "submit", cancel_the_first_chunk)
+    D = pairwise(H, M=M, client=client, chunk_size=3, progress=False)
+    assert np.array_equal(D, serial)
+
+
 def _busy_worker(client, deadline):
     """A worker now running a pairwise task."""
     while time.monotonic() < deadline:
