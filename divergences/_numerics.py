@@ -100,7 +100,7 @@ def numpy_exp_inplace(E: np.ndarray) -> np.ndarray:
         return np.exp(E, out=E)
     low = exp_floor(E.dtype, np)
     tiny = float(np.exp(np.asarray(low, dtype=E.dtype)))
-    torch = torch_module() if E.size >= _TORCH_EXP_ENTRIES and E.flags.writeable else None
+    torch = _torch_for_exp(E)
     if torch is None:
         np.exp(np.maximum(E, low, out=E), out=E)
         E[E <= tiny] = 0.0
@@ -114,11 +114,17 @@ def exp_floored_inplace(E: np.ndarray) -> np.ndarray:
     """exp(E) written over a NumPy temporary ``E`` whose entries are already at or
     above :func:`exp_floor` (no lane underflows), by PyTorch's vectorised
     exponential where installed (see :func:`numpy_exp_inplace`), else NumPy's."""
-    torch = torch_module() if E.size >= _TORCH_EXP_ENTRIES and E.flags.writeable else None
+    torch = _torch_for_exp(E)
     if torch is None:
         return np.exp(E, out=E)
     torch.from_numpy(E).exp_()
     return E
+
+
+def _torch_for_exp(E: np.ndarray) -> Any | None:
+    """PyTorch for the exponential of ``E`` in place: where installed, for a writeable
+    array of at least ``_TORCH_EXP_ENTRIES`` entries."""
+    return torch_module() if E.size >= _TORCH_EXP_ENTRIES and E.flags.writeable else None
 
 
 def clip_below_zero(E: Array, xp: Namespace) -> Array:

@@ -48,7 +48,7 @@ def _detached(x: torch.Tensor) -> torch.Tensor:
     """``x`` cut from its graph, for reading only: x itself where it has none, else a
     detached alias. Each skipped detach is one operation less in a critic step of
     some 700."""
-    return x.detach() if x.requires_grad or x.grad_fn is not None else x
+    return x.detach() if x.requires_grad else x
 
 
 def interpolates(
@@ -67,7 +67,7 @@ def interpolates(
     elif not isinstance(alpha, torch.Tensor) or tuple(alpha.shape) != (n,):
         raise ValueError(f"alpha must be a tensor of shape ({n},), one weight per sample")
     a = _detached(alpha)
-    a = (a if a.dtype == real.dtype else a.to(real.dtype)).view((n,) + (1,) * (real.ndim - 1))
+    a = (a if a.dtype == real.dtype else a.to(real.dtype)).reshape((n,) + (1,) * (real.ndim - 1))
     return a * _detached(real) + (1 - a) * _detached(fake)
 
 
