@@ -93,8 +93,10 @@ def _sinkhorn(n: int, dev: str, quick: bool) -> Row:
 
     _, _, M = entropic.gaussians(n)
     Mt = torch.as_tensor(M, device=dev)
-    row = entropic.sinkhorn_row(n, "gauss eps=0.05", Mt, 0.05, quick, modes=DENSE_MODES, area="device sinkhorn",
-                        mode_budget=MODE_BUDGET[quick])
+    row = entropic.sinkhorn_row(
+        n, "gauss eps=0.05", Mt, 0.05, quick,
+        modes=DENSE_MODES, area="device sinkhorn", mode_budget=MODE_BUDGET[quick],
+    )
     target = f"target <= {TARGET_SECONDS['sinkhorn']} s"
     return replace(row, note=f"float64 on {dev}, {_blocks_note(Mt)}, {target}; {row.note}")
 

@@ -19,7 +19,7 @@ import divergences
 from divergences.fdiv import FDivergence
 
 from . import penalties as pen
-from ._checks import Critic, paired, positive, real_number, same_shape, scores
+from ._checks import Critic, paired, poisoned, positive, raw_scores, real_number, same_shape, score_mean, scores
 
 Fn = Callable[[Critic, torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -63,7 +63,7 @@ def hinge(hp):
         return torch.relu(1 - scores(D, real, "real")).mean() + torch.relu(1 + scores(D, fake, "fake")).mean()
 
     def generator(D, real, fake):
-        return -scores(D, fake, "fake").mean()
+        return -score_mean(D, fake, "fake")
 
     return critic, generator
 
@@ -73,11 +73,13 @@ def hinge(hp):
 
 def wgan_with(penalty: Fn | None) -> tuple[Fn, Fn]:
     def critic(D, real, fake):
-        value = scores(D, fake, "fake").mean() - scores(D, real, "real").mean()
+        # linear in the scores: one poison on the difference of means makes any
+        # non-finite score a NaN loss
+        value = poisoned(raw_scores(D, fake, "fake").mean() - raw_scores(D, real, "real").mean())
         return value if penalty is None else value + penalty(D, real, fake)
 
     def generator(D, real, fake):
-        return -scores(D, fake, "fake").mean()
+        return -score_mean(D, fake, "fake")
 
     return critic, generator
 

@@ -31,7 +31,7 @@ import torch
 
 import divergences
 
-from ._checks import Critic, batch
+from ._checks import Critic, batch, detached
 from ._families import (
     Fn,
     WDIV_SAMPLES,  # noqa: F401 (gan.losses.WDIV_SAMPLES)
@@ -140,7 +140,7 @@ class Loss:
 
     def critic(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """The critic's loss (minimised by the critic); ``fake`` is detached."""
-        real, fake = batch(real, "real"), batch(fake, "fake").detach()
+        real, fake = batch(real, "real"), detached(batch(fake, "fake"))
         return self._critic(critic, real, fake)
 
     def generator(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import Critic, batch, positive, same_shape, scores
+from ._checks import Critic, batch, detached, positive, raw_scores, same_shape
 
 __all__ = ["gradient_penalty", "interpolates", "lipschitz_penalty", "norms_from_squares", "r1", "r2", "squared_grad_norms",
            "wdiv_penalty"]
@@ -38,17 +38,17 @@ def squared_grad_norms(critic: Critic, x: torch.Tensor, name: str = "x") -> torc
     r"""Per-sample :math:`\|\nabla_x D(x_i)\|_2^2` (shape (N,)), summed over all non-batch
     axes, with ``create_graph=True``. ``x`` is detached first: the penalty trains the
     critic, never what produced ``x``."""
-    x = batch(x, name).detach().requires_grad_(True)  # a new alias: never the caller's tensor
-    out = scores(critic, x, name)
+    x = batch(x, name).detach()  # a new alias: never the caller's tensor
+    return _owned_squared_grad_norms(critic, x, name)
+
+
+def _owned_squared_grad_norms(critic: Critic, x: torch.Tensor, name: str) -> torch.Tensor:
+    """:func:`squared_grad_norms` at points made here, free to take ``requires_grad``.
+    The scores are summed unpoisoned: only their gradient enters a penalty, and the
+    poison of :func:`gan._checks.scores` adds nothing to a gradient."""
+    out = raw_scores(critic, x.requires_grad_(True), name)
     (g,) = torch.autograd.grad(out.sum(), x, create_graph=True)
     return (g if g.ndim == 2 else g.reshape(g.shape[0], -1)).pow(2).sum(dim=1)
-
-
-def _detached(x: torch.Tensor) -> torch.Tensor:
-    """``x`` cut from its graph, for reading only: x itself where it has none, else a
-    detached alias. Each skipped detach is one operation less in a critic step of
-    some 700."""
-    return x.detach() if x.requires_grad else x
 
 
 def interpolates(
@@ -66,23 +66,29 @@ def interpolates(
         alpha = torch.rand(n, generator=generator, dtype=real.dtype, device=real.device)
     elif not isinstance(alpha, torch.Tensor) or tuple(alpha.shape) != (n,):
         raise ValueError(f"alpha must be a tensor of shape ({n},), one weight per sample")
-    a = _detached(alpha)
-    a = (a if a.dtype == real.dtype else a.to(real.dtype)).reshape((n,) + (1,) * (real.ndim - 1))
-    return a * _detached(real) + (1 - a) * _detached(fake)
+    a = detached(alpha)
+    a = a if a.dtype == real.dtype else a.to(real.dtype)
+    shape = (n,) + (1,) * (real.ndim - 1)
+    a = a.view(shape) if a.is_contiguous() else a.reshape(shape)  # view: one operation, reshape two
+    return a * detached(real) + (1 - a) * detached(fake)
 
 
 def norms_from_squares(sq: torch.Tensor) -> torch.Tensor:
-    """||g|| = sqrt(||g||^2) from squared norms, with gradient 0 (not NaN) at a zero
-    norm: below the smallest normal float the clamp passes no gradient, and
-    sqrt(tiny) ~ 1e-19 is the value there. The norms of WGAN-GP's and WGAN-LP's
-    penalties (Gulrajani et al. 2017, Petzka et al. 2018). (``vector_norm``'s double
-    backward is NaN at 0; a masked ``where`` pair costs four extra kernels a step.)
+    r"""The norms :math:`\sqrt{\|g\|^2 + \tau}` from squared norms, :math:`\tau` the
+    smallest normal float (``finfo.tiny``): within :math:`\sqrt\tau` (1e-19 in
+    float32) of :math:`\|g\|`, and equal to it in floating point once
+    :math:`\|g\|^2 > 2^{p}\tau` (p the mantissa bits). Smooth in g, so every
+    derivative is finite: the gradient :math:`g / \sqrt{\|g\|^2 + \tau}` is 0, not
+    NaN, at a zero gradient of the critic (dead ReLUs), at first and second order
+    (``vector_norm``'s second derivative is NaN there; a clamp costs three kernels more
+    a step). The norms of WGAN-GP's and WGAN-LP's penalties (Gulrajani et al. 2017,
+    Petzka et al. 2018).
 
     >>> import torch
     >>> norms_from_squares(torch.tensor([4.0, 0.0]))
     tensor([2.0000e+00, 1.0842e-19])
     """
-    return sq.clamp_min(torch.finfo(sq.dtype).tiny).sqrt()
+    return (sq + torch.finfo(sq.dtype).tiny).sqrt()
 
 
 def _interpolate_norms(critic: Critic, real: torch.Tensor, fake: torch.Tensor,
@@ -90,7 +96,7 @@ def _interpolate_norms(critic: Critic, real: torch.Tensor, fake: torch.Tensor,
     """Per-sample gradient norms of the critic at the interpolates of real and fake
     (the sample of WGAN-GP and WGAN-LP)."""
     x = interpolates(real, fake, alpha, generator)
-    return norms_from_squares(squared_grad_norms(critic, x, "the interpolates"))
+    return norms_from_squares(_owned_squared_grad_norms(critic, x, "the interpolates"))
 
 
 # ---------------------------------------------------------------------- penalties

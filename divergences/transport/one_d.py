@@ -135,13 +135,12 @@ def _compiled_wp(u: Array, v: Array, uw: Array | None, vw: Array | None, p: floa
     the scaled sum, as the merge's do."""
     from . import _fused  # imports numba: only where compiled_cpu found it
 
-    ou, ov = xp.argsort(u, stable=False), xp.argsort(v, stable=False)
     if p in (1, 2):
-        total, terms = _fused.monotone_power_sum(u, ou, uw, v, ov, vw, int(p))
+        total, terms = _fused.monotone_power_sum(u, uw, v, vw, int(p))
         s = xp.asarray(total, dtype=u.dtype)
         if plain_sum_kept(s, terms, xp):
             return root(s, p, xp)
-    return scaled_pth_root_of_sum(*_fused.monotone_pairs(u, ou, uw, v, ov, vw), p, xp)
+    return scaled_pth_root_of_sum(*_fused.monotone_pairs(u, uw, v, vw), p, xp)
 
 
 def _merged_pairs(u: Array, v: Array, uw: Array | None, vw: Array | None, xp: Namespace) -> tuple[Array, Array]:

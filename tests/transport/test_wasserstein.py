@@ -208,6 +208,42 @@ def test_bad_input_is_rejected(call, error, pattern):
         call()
 
 
+def _clustered_values(kind, rng):
+    n = 3000
+    return {
+        # float64 keys equal in their kept bits: inversions the insertion pass removes
+        "timestamps": 1.7e9 + rng.random(n),
+        # one run of distinct values far beyond the insertion budget: the argsort again
+        "one cluster": 1.0 + 1e-12 * rng.random(n),
+        "signed zeros and subnormals": rng.choice([0.0, -0.0, 5e-324, -5e-324, 1e-310, -1e-310, 1.0], n),
+        "float32": rng.standard_normal(n).astype(np.float32),
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["timestamps", "one cluster", "signed zeros and subnormals", "float32"])
+def test_1d_compiled_sort_orders_clustered_values_exactly(rng, kind, monkeypatch):
+    pytest.importorskip("numba")
+    from divergences import _backend
+    from divergences.transport import _fused
+
+    x = _clustered_values(kind, rng)
+    w = rng.random(x.shape[0]).astype(x.dtype)
+    sx, levels = _fused.sorted_levels(x, w)
+    order = np.argsort(x, kind="stable")
+    assert np.array_equal(sx, x[order])
+    # at the last entry of each run of equal values the level is the same, whatever the
+    # order of the tied weights
+    last = np.r_[sx[1:] != sx[:-1], True]
+    cum = np.cumsum(w[order].astype(float))
+    np.testing.assert_allclose(levels[last], (cum / cum[-1])[last], rtol=1e-5 if x.dtype == np.float32 else 1e-12)
+    v, vw = x[::-1] * 0.5 + 1.0, rng.random(x.shape[0]).astype(x.dtype)
+    got = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(_backend, "COMPILED", compiled)
+        got[compiled] = float(wasserstein_1d(x, v, w, vw, p=2, normalize=True))
+    assert got[True] == pytest.approx(got[False], rel=1e-5 if x.dtype == np.float32 else 1e-12)
+
+
 @pytest.mark.parametrize("p", [1.0, 2.0, 3.5])
 def test_1d_compiled_walk_agrees_with_the_merge(rng, p, monkeypatch):
     pytest.importorskip("numba")
