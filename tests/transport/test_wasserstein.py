@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from divergences import solve, wasserstein, wasserstein_1d
+from divergences import sliced_wasserstein, solve, wasserstein, wasserstein_1d
 from divergences.transport.one_d import quantile_coupling
 from divergences.testing import measures, weights
 
@@ -206,6 +206,29 @@ def test_gradient_is_finite_at_zero_distance():
 def test_bad_input_is_rejected(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.5])
+def test_1d_compiled_rows_agree_with_the_merge(rng, p, monkeypatch):
+    # a batch of rows with shared (broadcast) weights on one side and per-row weights
+    # on the other, unequal lengths, ties; and a weighted sliced distance (one row per
+    # projection)
+    pytest.importorskip("numba")
+    from divergences import _backend
+
+    u, v = rng.integers(0, 5, size=(2, 3, 30)).astype(float), rng.normal(size=(3, 21))
+    a, b = rng.integers(0, 3, size=30).astype(float) + 0.5, rng.random((3, 21))
+    x, y = rng.normal(size=(40, 3)), rng.normal(size=(25, 3))
+    xa, yb = rng.random(40), rng.random(25)
+    got = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(_backend, "COMPILED", compiled)
+        got[compiled] = (np.asarray(wasserstein_1d(u, v, a, b, p=p, normalize=True)),
+                         np.asarray(wasserstein_1d(u, v, p=p)),
+                         float(sliced_wasserstein(x, y, xa, yb, p=p, normalize=True, n_projections=16, seed=1)))
+    for mine, merged in zip(got[True], got[False]):
+        np.testing.assert_allclose(mine, merged, rtol=1e-12)
+    assert got[True][0].shape == (2, 3)
 
 
 def _clustered_values(kind, rng):
