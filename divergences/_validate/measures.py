@@ -27,7 +27,9 @@ def weights(w: Any, name: str, n: int, xp: Namespace, dtype: Any, dev: Any) -> A
     check_finite(w, name, xp)
     if bool(xp.any(w < 0)):
         raise ValueError(f"{name} has negative entries: weights must be >= 0")
-    if bool(xp.any(xp.sum(w, axis=-1) <= 0)):
+    with np.errstate(over="ignore"):  # an overflowing total is the mass rule's to handle
+        empty = bool(xp.any(xp.sum(w, axis=-1) <= 0))
+    if empty:
         raise ValueError(f"{name} sums to 0: a measure needs positive total mass")
     return w
 
@@ -36,11 +38,26 @@ def balanced(a: Array, b: Array, xp: Namespace, normalize: bool,
              names: tuple[str, str] = ("a", "b")) -> tuple[Array, Array]:
     """The mass rule for weights: ``a`` and ``b`` of equal total mass t (any t > 0;
     values then scale with t), checked, or each rescaled to mass 1 on request."""
-    sa, sb = xp.sum(a, axis=-1, keepdims=True), xp.sum(b, axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # an overflowing total is handled below
+        sa, sb = xp.sum(a, axis=-1, keepdims=True), xp.sum(b, axis=-1, keepdims=True)
     if normalize:
-        return a / sa, b / sb
+        return _unit_mass(a, sa, xp), _unit_mass(b, sb, xp)
+    if not (bool(xp.all(xp.isfinite(sa))) and bool(xp.all(xp.isfinite(sb)))):
+        raise ValueError(
+            f"{names[0]}, {names[1]}: the total mass overflows {a.dtype}; pass normalize=True, or divide "
+            "both by one factor (values scale with the mass)"
+        )
     same_mass(sa, sb, names, xp)
     return a, b
+
+
+def _unit_mass(w: Array, total: Array, xp: Namespace) -> Array:
+    """w / sum(w) along the last axis; where the sum overflows (finite weights near the
+    dtype's maximum), w is divided by its largest entry first."""
+    if bool(xp.all(xp.isfinite(total))):
+        return w / total
+    w = w / xp.max(w, axis=-1, keepdims=True)
+    return w / xp.sum(w, axis=-1, keepdims=True)
 
 
 def same_mass(sa: Array, sb: Array, names: tuple[str, str], xp: Namespace) -> None:

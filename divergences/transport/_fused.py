@@ -22,7 +22,8 @@ differences as the NumPy path (ties: one pair carries the tied level's mass, as 
 stable merge does), so the same scaled sum follows.
 
 Why by hand: the merge of two sorted runs with a running state has no vectorised
-form in NumPy or PyTorch.
+form in NumPy or PyTorch, and NumPy has no key-value sort: its ``argsort`` of float64
+is about 4x its ``sort`` of as many 64-bit integers (27 ms against 7 ms at 10^6 here).
 """
 
 from __future__ import annotations
@@ -177,5 +178,5 @@ def _walk(su, cu, sv, cv, p, diff, mass):
         k += 1
         previous = level
         i += a <= b  # no branches on the data: the comparisons are coin flips on random data
-        j += b <= a
+        j += not a < b  # b <= a, and a step on NaN levels too: the walk always ends
     return total, k

@@ -215,7 +215,9 @@ def test_1d_compiled_rows_agree_with_the_merge(rng, p, monkeypatch):
     # projection)
     pytest.importorskip("numba")
     from divergences import _backend
+    from divergences.transport import one_d
 
+    monkeypatch.setattr(one_d, "ROWS_COMPILED_FROM", 0)  # short rows, the compiled walk all the same
     u, v = rng.integers(0, 5, size=(2, 3, 30)).astype(float), rng.normal(size=(3, 21))
     a, b = rng.integers(0, 3, size=30).astype(float) + 0.5, rng.random((3, 21))
     x, y = rng.normal(size=(40, 3)), rng.normal(size=(25, 3))
@@ -282,3 +284,38 @@ def test_1d_compiled_walk_agrees_with_the_merge(rng, p, monkeypatch):
     assert got[True] == pytest.approx(got[False], rel=1e-13)
     expected, tol = _lp_cost(u, v, a / a.sum(), b / b.sum(), p)
     assert got[True][0] ** p == pytest.approx(expected, rel=1e-9, abs=tol)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_weights_whose_total_overflows(compiled, monkeypatch):
+    # finite weights near the float64 maximum: their sum overflows. normalize=True still
+    # gives the unit-mass distance (a shift by 1: W_p = 1), batched too; without it the
+    # mass rule refuses, never an inf, a NaN or a hang
+    from divergences import _backend
+
+    monkeypatch.setattr(_backend, "COMPILED", compiled)
+    u = np.linspace(-1.0, 1.0, 300)
+    big = np.full(300, 1e308)
+    assert float(wasserstein_1d(u, u + 1.0, big, big, normalize=True)) == pytest.approx(1.0, rel=1e-12)
+    rows = wasserstein_1d(np.stack([u, -u]), np.stack([u + 1.0, 1.0 - u]), big, big, p=2, normalize=True)
+    np.testing.assert_allclose(rows, [1.0, 1.0], rtol=1e-12)
+    x = np.c_[u, u]
+    assert float(sliced_wasserstein(x, x + 1.0, big, big, normalize=True, seed=0)) == pytest.approx(
+        float(sliced_wasserstein(x, x + 1.0, seed=0)), rel=1e-12)
+    with pytest.raises(ValueError, match="total mass overflows float64"):
+        wasserstein_1d(u, u + 1.0, big, big)
+
+
+def test_the_compiled_walk_ends_on_nan_levels():
+    # a NaN level compares false both ways; the walk still steps (run apart: a walk that
+    # did not end would hang the suite)
+    pytest.importorskip("numba")
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom divergences.transport import _fused\n"
+            "s = np.arange(4.0); c = np.array([0.25, np.nan, 0.75, 1.0]); e = np.empty(0)\n"
+            "total, k = _fused._walk(s, c, s, c, 1, e, e)\nprint(k)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert 4 <= int(out.stdout) <= 8
