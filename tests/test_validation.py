@@ -73,3 +73,17 @@ def test_dual_tools_reject_bad_input():
         lipschitz_constant(np.zeros(3), np.zeros((2, 2)))
     with pytest.raises(ValueError, match="x contains NaN"):
         lipschitz_constant(np.zeros(2), np.array([0.0, np.nan]))
+
+
+def test_histograms_whose_total_overflows():
+    # finite bins near the float64 maximum: refused by name, or normalised on request
+    from divergences import f_divergence, qp_divergence
+
+    p, q = np.full(4, 1e308), np.array([1e308, 1e308, 1e308, 5e307])
+    with pytest.raises(ValueError, match="p has a total mass that overflows the dtype float64"):
+        f_divergence(p, q, "kl")
+    assert float(f_divergence(p, q, "kl", normalize=True)) == pytest.approx(
+        float(f_divergence(p / 1e308, q / 1e308, "kl", normalize=True)), rel=1e-14)
+    D = np.abs(np.arange(4.0)[:, None] - np.arange(4.0)[None, :])
+    assert float(qp_divergence(p, q, D, normalize=True)) == pytest.approx(
+        float(qp_divergence(p / 1e308, q / 1e308, D, normalize=True)), rel=1e-12)

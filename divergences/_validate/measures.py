@@ -77,8 +77,8 @@ def equal_mass_histograms(p: Array, q: Array, names: tuple[str, str], xp: Namesp
     the common total mass of p and q along the last axis (1 with ``normalize``,
     which rescales each to mass 1). Values homogeneous in the mass are t times
     their value on the unit-mass pair."""
-    p, sp = _histogram(p, names[0], xp, dtype)
-    q, sq = _histogram(q, names[1], xp, dtype)
+    p, sp = _histogram(p, names[0], xp, dtype, normalize)
+    q, sq = _histogram(q, names[1], xp, dtype, normalize)
     if normalize:
         one = xp.ones_like(sp[..., 0])
         return p / sp, q / sq, one
@@ -88,17 +88,23 @@ def equal_mass_histograms(p: Array, q: Array, names: tuple[str, str], xp: Namesp
     return p / sp, q / sp, sp[..., 0]
 
 
-def _histogram(x: Array, name: str, xp: Namespace, dtype: Any) -> tuple[Array, Array]:
+def _histogram(x: Array, name: str, xp: Namespace, dtype: Any, normalize: bool) -> tuple[Array, Array]:
     """Finite, nonnegative, at least one bin, positive total mass along the last
-    axis; returned with that mass (keepdims)."""
+    axis; returned with that mass (keepdims). A mass beyond the dtype is an error,
+    unless ``normalize``: then x is divided by its largest entry first."""
     x = as_float(as_array(x, name, xp), xp, dtype)
     if x.ndim == 0:
         raise ValueError(f"{name} must have at least one axis (the bins), got a scalar")
     check_nonempty(x, name)
-    mass = xp.sum(x, axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # an overflowing total is handled below
+        mass = xp.sum(x, axis=-1, keepdims=True)
     if not bool(xp.all(xp.isfinite(mass))):
         check_finite(x, name, xp)  # names NaN/inf entries; finite ones can still overflow
-        raise ValueError(f"{name} has a total mass that overflows the dtype {x.dtype}")
+        if not normalize:
+            raise ValueError(f"{name} has a total mass that overflows the dtype {x.dtype}; pass normalize=True, "
+                             "or divide both by one factor (values scale with the mass)")
+        x = x / xp.max(x, axis=-1, keepdims=True)
+        mass = xp.sum(x, axis=-1, keepdims=True)
     if bool(xp.min(x) < 0):
         raise ValueError(f"{name} has negative entries: a histogram must be >= 0")
     if bool(xp.any(mass <= 0)):
@@ -132,7 +138,7 @@ def probability_vectors(x: Any, name: str, xp: Namespace, dtype: Any, normalize:
     """Histograms along the last axis (leading axes are a batch): finite, nonnegative,
     with at least one bin, each of total mass 1 up to ``sqrt(eps)`` relative (eps the
     dtype's machine epsilon), or rescaled to mass 1 when ``normalize``."""
-    x, mass = _histogram(x, name, xp, dtype)
+    x, mass = _histogram(x, name, xp, dtype, normalize)
     if normalize:
         return x / mass
     rtol = math.sqrt(xp.finfo(x.dtype).eps)

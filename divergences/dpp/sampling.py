@@ -34,6 +34,10 @@ def _projection_sample(V: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for t in range(r):
         w = np.clip(residual, 0.0, None)
         cdf = np.cumsum(w)
+        if not cdf[-1] > 0:  # (NaN too) the search below would find no item to stop at
+            raise ValueError(
+                f"the projection DPP's residuals vanished or are not finite after {t} of {r} items: the "
+                "kernel's eigenvectors are not orthonormal to working precision")
         j = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), n - 1)
         while w[j] == 0:  # only at the float boundary of the last bin
             j -= 1

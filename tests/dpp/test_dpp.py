@@ -587,3 +587,15 @@ def test_public_names_are_documented():
     for name in dpp.__all__:
         doc = getattr(dpp, name).__doc__
         assert doc and len(doc) > 80, name
+
+
+def test_projection_sampling_refuses_vanished_residuals():
+    # a rank-2 projection whose second direction is lost to round-off (a repeated
+    # column): after one item every residual is 0, and the search for a next item had
+    # nothing to stop at
+    from divergences.dpp import sampling
+
+    v = np.zeros((5, 2))
+    v[0] = [1.0, 1.0]
+    with pytest.raises(ValueError, match="residuals vanished or are not finite after 1 of 2"):
+        sampling._projection_sample(v / math.sqrt(2.0), np.random.default_rng(0))
