@@ -4,7 +4,7 @@ equivariances, backends and gradients."""
 import math
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from divergences import sliced_wasserstein, solve, wasserstein, wasserstein_1d
@@ -243,6 +243,31 @@ def _clustered_values(kind, rng):
         "signed zeros and subnormals": rng.choice([0.0, -0.0, 5e-324, -5e-324, 1e-310, -1e-310, 1.0], n),
         "float32": rng.standard_normal(n).astype(np.float32),
     }[kind]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    base=st.sampled_from([0.0, 1.0, -3.5e7, 1.7e9, 1e-300]),
+    spread=st.sampled_from([1.0, 1e-6, 1e-12, 0.0]),
+    n=st.integers(1, 300),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    seed=st.integers(0, 2**16),
+)
+def test_1d_compiled_sort_matches_a_stable_argsort(base, spread, n, dtype, seed):
+    # values clustered at every scale the packed keys can confuse (spread down to 1e-12
+    # of the base: runs equal in the kept bits, ties, the argsort fallback), both dtypes
+    pytest.importorskip("numba")
+    from divergences.transport import _fused
+
+    rng = np.random.default_rng(seed)
+    x = (base + spread * rng.integers(-20, 20, size=n) * (1 + rng.random(n))).astype(dtype)
+    w = rng.random(n).astype(dtype)
+    sx, levels = _fused.sorted_levels(x, w)
+    order = np.argsort(x, kind="stable")
+    assert np.array_equal(sx, x[order])
+    last = np.r_[sx[1:] != sx[:-1], True]
+    cum = np.cumsum(w[order].astype(float))
+    np.testing.assert_allclose(levels[last], (cum / cum[-1])[last], rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
 @pytest.mark.parametrize("kind", ["timestamps", "one cluster", "signed zeros and subnormals", "float32"])
