@@ -137,8 +137,10 @@ def samples(t: Array, name: str, xp: Namespace, dtype: Any, *, axis: str = "the 
     return t
 
 
-def matrices(A: Any, name: str, xp: Namespace, *, square: bool = False) -> Array:
-    """A finite, nonempty real (..., n, k) array in a floating dtype (float64 for integers)."""
+def matrices(A: Any, name: str, xp: Namespace, *, square: bool = False, finite: bool = True) -> Array:
+    """A finite, nonempty real (..., n, k) array in a floating dtype (float64 for integers);
+    ``finite=False`` leaves the finiteness to the caller (one pass over A fewer where a
+    product the caller forms anyway shows it)."""
     A = as_array(A, name, xp)
     if A.ndim < 2:
         raise ValueError(f"{name} must be a matrix of shape (..., n, k), got shape {tuple(A.shape)}")
@@ -147,7 +149,8 @@ def matrices(A: Any, name: str, xp: Namespace, *, square: bool = False) -> Array
     if math.prod(A.shape) == 0:
         raise ValueError(f"{name} is empty: got shape {tuple(A.shape)}")
     A = as_float(A, xp, result_dtype(xp, A))
-    check_finite(A, name, xp)
+    if finite:
+        check_finite(A, name, xp)
     return A
 
 

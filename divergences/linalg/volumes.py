@@ -4,6 +4,8 @@ conditioned, by QR otherwise (Ben-Israel, Linear Algebra Appl. 167, 1992)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _validate as v
 from .._backend import Array, Namespace, constant, device, namespace
 
@@ -33,10 +35,12 @@ def _gram_log_volume(B: Array, xp: Namespace) -> Array | None:
     matrix, or None where some matrix of the batch fails the tests above."""
     n, k = B.shape[-2:]
     fi = xp.finfo(B.dtype)
-    if not float(xp.max(xp.abs(constant(B, xp)))) <= (fi.max * fi.eps / n) ** 0.5:
-        return None  # B^T B would overflow: the QR path scales the columns first
-    G = xp.matrix_transpose(B) @ B
+    with np.errstate(over="ignore", invalid="ignore"):  # read off the diagonal next
+        G = xp.matrix_transpose(B) @ B
     d = constant(xp.linalg.diagonal(G), xp)
+    # A diagonal within range is also the finiteness check of B and of G: a NaN or an
+    # infinity in B, or a square that overflowed, makes its column's G_jj NaN or inf
+    # (sums of squares), and |G_ij| <= sqrt(G_ii G_jj) keeps the rest in range.
     if not bool(xp.all((d >= fi.smallest_normal / fi.eps) & (d <= fi.max * fi.eps))):
         return None
     s = 2.0 ** xp.floor(xp.log2(d) / 2)  # exact: G / (s_i s_j) has diagonal in [1, 4)
@@ -58,6 +62,7 @@ def _volume_parts(B: Array, xp: Namespace) -> tuple[Array, Array]:
     fast = _gram_log_volume(B, xp) if xp.isdtype(B.dtype, "real floating") else None
     if fast is not None:
         return fast, xp.zeros(fast.shape, dtype=xp.bool, device=device(B))
+    v.check_finite(B, "B", xp)  # the fast path read it off G; the QR path needs it here
     scale = _column_scales(B, xp)
     _, R = xp.linalg.qr(B / scale, mode="reduced")
     r = xp.abs(xp.linalg.diagonal(R))
@@ -132,9 +137,10 @@ def log_volume(B: Array) -> Array:
     2.0
     """
     xp = namespace(B)
-    B = v.matrices(B, "B", xp)
+    B = v.matrices(B, "B", xp, finite=False)  # checked by the fast path's Gram, else below
     n, k = B.shape[-2:]
     if n < k:
+        v.check_finite(B, "B", xp)
         return xp.full(B.shape[:-2], -xp.inf, dtype=B.dtype, device=device(B)) + 0 * xp.sum(B, axis=(-2, -1))
     logv, zero = _volume_parts(B, xp)
     return xp.where(zero, xp.full_like(logv, -xp.inf), logv)
@@ -182,9 +188,10 @@ def volume(B: Array) -> Array:
     0.0
     """
     xp = namespace(B)
-    B = v.matrices(B, "B", xp)
+    B = v.matrices(B, "B", xp, finite=False)  # checked by the fast path's Gram, else below
     n, k = B.shape[-2:]
     if n < k:
+        v.check_finite(B, "B", xp)
         return xp.zeros(B.shape[:-2], dtype=B.dtype, device=device(B)) + 0 * xp.sum(B, axis=(-2, -1))
     logv, zero = _volume_parts(B, xp)
     return xp.where(zero, xp.zeros_like(logv), xp.exp(xp.where(zero, xp.zeros_like(logv), logv)))

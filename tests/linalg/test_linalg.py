@@ -112,6 +112,24 @@ def test_column_scaling_where_the_gram_determinant_fails(xp, rng):
     np.testing.assert_allclose(xp.to_numpy(volume(xp.asarray(B * d))), np.exp(base), rtol=1e-11)
 
 
+def test_non_finite_entries_and_overflowing_grams_in_a_batch(xp, rng):
+    # the fast path reads B's finiteness off the diagonal of B^T B: a NaN or an inf in
+    # one matrix of a batch still raises, and a Gram that overflows (a column at 1e200)
+    # goes to QR with the right value
+    B = rng.normal(size=(4, 9, 3))
+    base = 0.5 * np.linalg.slogdet(np.swapaxes(B, -1, -2) @ B)[1]
+    for bad in (np.nan, np.inf, -np.inf):
+        X = B.copy()
+        X[2, 5, 1] = bad
+        with pytest.raises(ValueError, match="B contains NaN or infinite values"):
+            log_volume(xp.asarray(X))
+    X = B.copy()
+    X[1, :, 0] *= 1e200
+    X[3, :, 2] *= 1e-200
+    expected = base + np.array([0.0, 200.0, 0.0, -200.0]) * np.log(10.0)
+    np.testing.assert_allclose(xp.to_numpy(log_volume(xp.asarray(X))), expected, rtol=1e-12)
+
+
 def test_column_scaling_scale_by_scale(xp, rng):
     B = rng.normal(size=(6, 3))
     base = float(xp.to_numpy(log_volume(xp.asarray(B))))
