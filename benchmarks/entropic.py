@@ -112,11 +112,11 @@ def sinkhorn_row(n: int, regime: str, M, eps: float, quick: bool, modes: tuple[s
     short = _contenders(runs, ours_s)
     order = np.random.default_rng(0)
     for _ in range(_rounds(short, ours_s, quick)):  # interleaved, in a fresh order each round
-        for r in order.permutation(len(short) + 1):
-            if r == len(short):
+        for i in order.permutation(len(short) + 1):  # index len(short): ours
+            if i == len(short):
                 ours_s = min(ours_s, _timed_ours(M, eps, TOL))
             else:
-                mode = short[r]
+                mode = short[i]
                 best_s[mode.mode] = min(best_s[mode.mode], fresh_run(mode.mode, w, w, M, eps, mode.iterations)[0])
     runs = [r if r.failed else replace(r, seconds=best_s[r.mode]) for r in runs]
     peer = fastest(runs)

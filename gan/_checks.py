@@ -17,8 +17,8 @@ import torch
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
 
-__all__ = ["Critic", "batch", "detached", "detect_nonfinite", "flat", "paired", "poisoned", "positive", "raw_scores", "real_number", "same_shape",
-           "score_mean", "scores"]
+__all__ = ["Critic", "batch", "detached", "detect_nonfinite", "flat", "paired", "poisoned", "positive", "raw_scores",
+           "real_number", "same_shape", "score_mean", "scores"]
 
 _STATE = threading.local()
 

@@ -52,12 +52,19 @@ def balanced(a: Array, b: Array, xp: Namespace, normalize: bool,
 
 
 def _unit_mass(w: Array, total: Array, xp: Namespace) -> Array:
-    """w / sum(w) along the last axis; where the sum overflows (finite weights near the
-    dtype's maximum), w is divided by its largest entry first."""
-    if bool(xp.all(xp.isfinite(total))):
-        return w / total
+    """w / sum(w) along the last axis, by way of :func:`_scaled_to_max` where the sum
+    overflows."""
+    if not bool(xp.all(xp.isfinite(total))):
+        w, total = _scaled_to_max(w, xp)
+    return w / total
+
+
+def _scaled_to_max(w: Array, xp: Namespace) -> tuple[Array, Array]:
+    """Finite nonnegative w whose total overflows (entries near the dtype's maximum),
+    divided by its largest entry along the last axis, with its new total (keepdims),
+    at most the axis length."""
     w = w / xp.max(w, axis=-1, keepdims=True)
-    return w / xp.sum(w, axis=-1, keepdims=True)
+    return w, xp.sum(w, axis=-1, keepdims=True)
 
 
 def same_mass(sa: Array, sb: Array, names: tuple[str, str], xp: Namespace) -> None:
@@ -103,8 +110,7 @@ def _histogram(x: Array, name: str, xp: Namespace, dtype: Any, normalize: bool) 
         if not normalize:
             raise ValueError(f"{name} has a total mass that overflows the dtype {x.dtype}; pass normalize=True, "
                              "or divide both by one factor (values scale with the mass)")
-        x = x / xp.max(x, axis=-1, keepdims=True)
-        mass = xp.sum(x, axis=-1, keepdims=True)
+        x, mass = _scaled_to_max(x, xp)
     if bool(xp.min(x) < 0):
         raise ValueError(f"{name} has negative entries: a histogram must be >= 0")
     if bool(xp.any(mass <= 0)):

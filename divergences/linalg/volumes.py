@@ -56,6 +56,16 @@ def _gram_log_volume(B: Array, xp: Namespace) -> Array | None:
     return xp.sum(xp.log(r), axis=-1) + xp.sum(xp.log(s), axis=-1)
 
 
+def _matrices(B: Array, xp: Namespace) -> Array:
+    """B validated as a batch of matrices. The finiteness of a tall B is left to
+    :func:`_volume_parts` (the fast path reads it off the Gram it forms); a wide one is
+    checked here."""
+    B = v.matrices(B, "B", xp, finite=False)
+    if B.shape[-2] < B.shape[-1]:
+        v.check_finite(B, "B", xp)
+    return B
+
+
 def _volume_parts(B: Array, xp: Namespace) -> tuple[Array, Array]:
     """(log volume over the nonzero diagonal of R, True where some diagonal entry is 0)
     for a tall ``B`` (n >= k): the Gram fast path where it passes its test, else QR."""
@@ -137,10 +147,9 @@ def log_volume(B: Array) -> Array:
     2.0
     """
     xp = namespace(B)
-    B = v.matrices(B, "B", xp, finite=False)  # checked by the fast path's Gram, else below
+    B = _matrices(B, xp)
     n, k = B.shape[-2:]
     if n < k:
-        v.check_finite(B, "B", xp)
         return xp.full(B.shape[:-2], -xp.inf, dtype=B.dtype, device=device(B)) + 0 * xp.sum(B, axis=(-2, -1))
     logv, zero = _volume_parts(B, xp)
     return xp.where(zero, xp.full_like(logv, -xp.inf), logv)
@@ -188,10 +197,9 @@ def volume(B: Array) -> Array:
     0.0
     """
     xp = namespace(B)
-    B = v.matrices(B, "B", xp, finite=False)  # checked by the fast path's Gram, else below
+    B = _matrices(B, xp)
     n, k = B.shape[-2:]
     if n < k:
-        v.check_finite(B, "B", xp)
         return xp.zeros(B.shape[:-2], dtype=B.dtype, device=device(B)) + 0 * xp.sum(B, axis=(-2, -1))
     logv, zero = _volume_parts(B, xp)
     return xp.where(zero, xp.zeros_like(logv), xp.exp(xp.where(zero, xp.zeros_like(logv), logv)))
